@@ -1,0 +1,178 @@
+"""The `clearsight` command line: a thin layer over each stage's single entry point.
+
+Exit codes: 0 success, 1 a failure explained on stderr (``ClearsightError``), 2 bad usage (Typer/Click).
+Commands that summarise take ``--json`` for a machine-readable summary on stdout.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import asdict, is_dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table as RichTable
+
+from clearsight import __version__
+from clearsight.errors import ClearsightError
+from clearsight.progress import rich_progress
+
+app = typer.Typer(
+    name="clearsight",
+    help="Clearsight: the national audit of child sexual abuse and group-based child sexual exploitation.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+standard_app = typer.Typer(help="The core data set: show it, export it.", no_args_is_help=True)
+app.add_typer(standard_app, name="standard")
+
+console = Console(stderr=True)
+JsonOption = Annotated[bool, typer.Option("--json", help="Print a machine-readable summary on stdout.")]
+
+
+def _version(value: bool) -> None:
+    if value:
+        from clearsight.standard import load_standard
+
+        typer.echo(f"clearsight {__version__} (core data set {load_standard().version})")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")
+    ] = False,
+) -> None:
+    """Clearsight: the national audit of child sexual abuse and group-based child sexual exploitation."""
+
+
+def _emit_json(summary: Any) -> None:
+    payload = asdict(summary) if is_dataclass(summary) else summary
+    typer.echo(json.dumps(payload, indent=2, sort_keys=True, default=str))
+
+
+@standard_app.command("export")
+def standard_export(
+    out: Annotated[Path, typer.Argument(help="Folder to write the schemas, docs and templates into.")],
+    as_json: JsonOption = False,
+) -> None:
+    """Export the core data set: JSON Schema, Frictionless data package, Markdown docs, Excel templates."""
+    from clearsight.standard.export import export_standard
+
+    summary = export_standard(out)
+    if as_json:
+        _emit_json(summary)
+        return
+    console.print(f"[bold]Core data set exported[/bold] to {out}")
+    for line in summary.lines():
+        console.print(f"  {line}")
+
+
+@standard_app.command("show")
+def standard_show(
+    table: Annotated[str | None, typer.Argument(help="A table to describe; all tables when omitted.")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """List the standard's tables, or one table's fields."""
+    from clearsight.standard import load_standard
+
+    standard = load_standard()
+    if table is None:
+        rows = [
+            {"table": t.name, "version": t.version, "fields": len(t.fields), "title": t.title}
+            for t in standard.tables.values()
+        ]
+    else:
+        if table not in standard.tables:
+            raise ClearsightError(f"the core data set has no table {table!r}; tables: {', '.join(standard.tables)}")
+        rows = [
+            {
+                "field": f.name,
+                "type": str(f.type),
+                "required": f.required,
+                "codelist": f.codelist or "",
+                "description": f.description,
+            }
+            for f in standard.table(table).fields
+        ]
+    if as_json:
+        _emit_json(rows)
+        return
+    out = Console()
+    grid = RichTable(title=f"{standard.title} v{standard.version}" if table is None else table)
+    for key in rows[0]:
+        grid.add_column(key)
+    for row in rows:
+        grid.add_row(*(str(value) for value in row.values()))
+    out.print(grid)
+
+
+class Scale(StrEnum):
+    tiny = "tiny"
+    area = "area"
+    national = "national"
+
+
+@app.command()
+def synth(
+    out: Annotated[Path, typer.Argument(help="Folder to write submissions/ and truth/ into.")],
+    scale: Annotated[Scale, typer.Option(help="tiny (tests), area (one force) or national (43 forces).")] = Scale.tiny,
+    years: Annotated[int, typer.Option(min=1, max=30, help="Number of years, ending in 2025.")] = 1,
+    seed: Annotated[int, typer.Option(help="Random seed: the same seed gives byte-identical output.")] = 1,
+    as_json: JsonOption = False,
+) -> None:
+    """Generate synthetic submissions from forces and councils, with the ground truth beside them."""
+    from clearsight import synth as synth_stage
+
+    with rich_progress(console, enabled=not as_json) as progress:
+        summary = synth_stage.run(out, scale=scale.value, years=years, seed=seed, progress=progress)
+    if as_json:
+        _emit_json(summary)
+        return
+    console.print(f"[bold]Synthetic data written[/bold] to {out}")
+    for line in summary.lines():
+        console.print(f"  {line}")
+
+
+@app.command()
+def demo(
+    out: Annotated[Path, typer.Option(help="Folder for everything the demo makes.")] = Path("demo-output"),
+    scale: Annotated[Scale, typer.Option(help="Size of the synthetic data set.")] = Scale.national,
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 1,
+) -> None:
+    """Export the standard, generate synthetic data and run every stage that exists, then say where it all is."""
+    from clearsight import synth as synth_stage
+    from clearsight.standard.export import export_standard
+
+    made: list[tuple[str, Path]] = []
+    standard_dir = out / "standard"
+    export_standard(standard_dir)
+    made.append(("core data set: schemas, data package, docs, Excel templates", standard_dir))
+    data_dir = out / "synthetic"
+    with rich_progress(console) as progress:
+        synth_stage.run(data_dir, scale=scale.value, years=1, seed=seed, progress=progress)
+    made.append(("synthetic submissions from forces and councils", data_dir / "submissions"))
+    made.append(("their ground truth (tests only)", data_dir / "truth"))
+    console.print("[bold green]Demo finished.[/bold green] It made:")
+    for what, where in made:
+        console.print(f"  {what}: {where.resolve()}")
+    console.print(f"  start reading at: {(standard_dir / 'docs' / 'index.md').resolve()}")
+
+
+def main() -> None:
+    """Run the CLI, turning explained failures into exit code 1 with a plain message."""
+    try:
+        app(standalone_mode=True)
+    except ClearsightError as error:
+        console.print(f"[red]error:[/red] {error}")
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
