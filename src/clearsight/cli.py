@@ -165,6 +165,67 @@ def demo(
     console.print(f"  start reading at: {(standard_dir / 'docs' / 'index.md').resolve()}")
 
 
+DbOption = Annotated[Path, typer.Option("--db", help="The warehouse (a DuckDB file).")]
+
+
+@app.command()
+def ingest(
+    submissions: Annotated[Path, typer.Argument(help="Folder of submitters' folders, each with profile.yaml.")],
+    db: DbOption = Path("clearsight.duckdb"),
+    as_json: JsonOption = False,
+) -> None:
+    """Validate, map and load submissions; quarantine every invalid row with its reasons."""
+    from clearsight import ingest as ingest_stage
+
+    if not submissions.is_dir():
+        raise ClearsightError(f"{submissions}: no such folder of submissions")
+    with rich_progress(console, enabled=not as_json) as progress:
+        summary = ingest_stage.run(submissions, db, progress=progress)
+    if as_json:
+        _emit_json(summary)
+        return
+    grid = RichTable(title="Files ingested (rows in = loaded + quarantined)")
+    for column in ("file", "table", "rows in", "loaded", "quarantined", "warnings", "note"):
+        grid.add_column(column, justify="right" if column in ("rows in", "loaded", "quarantined", "warnings") else "left")
+    for ret in summary.returns:
+        for item in ret["files"]:
+            note = item["rejected"] or ("already loaded" if ret["status"] != "loaded" else "")
+            if item["unknown_columns"]:
+                note = (note + "; " if note else "") + f"unknown columns: {', '.join(item['unknown_columns'])}"
+            grid.add_row(item["file"], item["table"] or "", f"{item['rows_in']:,}", f"{item['rows_loaded']:,}",
+                          f"{item['rows_quarantined']:,}", f"{item['rows_with_warnings']:,}", note)
+    Console().print(grid)
+    for line in summary.lines():
+        console.print(f"  {line}")
+
+
+@app.command()
+def rules(as_json: JsonOption = False) -> None:
+    """List the catalogue of validation rules: code, severity, what it reads, its message."""
+    from clearsight.ingest.rules import catalogue
+
+    entries = catalogue()
+    if as_json:
+        _emit_json([{**vars(rule), "severity": str(rule.severity)} for rule in entries])
+        return
+    grid = RichTable(title="Ingest rules")
+    for column in ("code", "severity", "scope", "reads", "message"):
+        grid.add_column(column)
+    for rule in entries:
+        grid.add_row(rule.code, str(rule.severity), rule.scope, rule.reads, rule.message)
+    Console().print(grid)
+
+
+def _register_stage_commands() -> None:
+    """Stages with several commands of their own register them here, keeping this module thin."""
+    from clearsight.ingest import commands as ingest_commands
+
+    ingest_commands.register(app)
+
+
+_register_stage_commands()
+
+
 def main() -> None:
     """Run the CLI, turning explained failures into exit code 1 with a plain message."""
     try:
