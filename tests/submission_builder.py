@@ -10,29 +10,73 @@ import yaml
 FORCE = "E23000005"  # a force area code from the police_force list
 
 PERSON_COLUMNS = {
-    "Nominal ID": "record_id", "Role": "role", "First Name": "forename", "Last Name": "surname",
-    "DOB": "date_of_birth", "Sex": "sex", "SDE": "ethnicity_self_defined", "Observed": "ethnicity_officer_observed",
-    "Nationality": "nationality", "Disabled": "disability", "Religion": "religion", "Postcode": "postcode",
+    "Nominal ID": "record_id",
+    "Role": "role",
+    "First Name": "forename",
+    "Last Name": "surname",
+    "DOB": "date_of_birth",
+    "Sex": "sex",
+    "SDE": "ethnicity_self_defined",
+    "Observed": "ethnicity_officer_observed",
+    "Nationality": "nationality",
+    "Disabled": "disability",
+    "Religion": "religion",
+    "Postcode": "postcode",
 }
 OFFENCE_COLUMNS = {
-    "Crime Ref": "record_id", "HO Code": "ho_code", "From": "committed_from", "Recorded": "recorded_date",
-    "Place": "location_type", "CSA": "csa_flag", "CSE": "cse_flag", "Group": "group_based_flag",
-    "Online": "online_flag", "Outcome": "outcome_type",
+    "Crime Ref": "record_id",
+    "HO Code": "ho_code",
+    "From": "committed_from",
+    "Recorded": "recorded_date",
+    "Place": "location_type",
+    "CSA": "csa_flag",
+    "CSE": "cse_flag",
+    "Group": "group_based_flag",
+    "Online": "online_flag",
+    "Outcome": "outcome_type",
 }
-LINK_COLUMNS = {"Crime Ref": "offence_record_id", "Nominal ID": "person_record_id", "Role": "role", "Age": "age_at_offence"}
+LINK_COLUMNS = {
+    "Crime Ref": "offence_record_id",
+    "Nominal ID": "person_record_id",
+    "Role": "role",
+    "Age": "age_at_offence",
+}
 
 
-def person(record_id: str, role: str = "VICTIM", dob: str = "01/02/2010", sex: str = "Female", **overrides: str) -> dict:
-    row = {"Nominal ID": record_id, "Role": role, "First Name": "Amy", "Last Name": "Smith", "DOB": dob,
-           "Sex": sex, "SDE": "W1", "Observed": "IC1", "Nationality": "GBR", "Disabled": "N",
-           "Religion": "", "Postcode": "M1 1AA"}
+def person(
+    record_id: str, role: str = "VICTIM", dob: str = "01/02/2010", sex: str = "Female", **overrides: str
+) -> dict:
+    row = {
+        "Nominal ID": record_id,
+        "Role": role,
+        "First Name": "Amy",
+        "Last Name": "Smith",
+        "DOB": dob,
+        "Sex": sex,
+        "SDE": "W1",
+        "Observed": "IC1",
+        "Nationality": "GBR",
+        "Disabled": "N",
+        "Religion": "",
+        "Postcode": "M1 1AA",
+    }
     row.update(overrides)
     return row
 
 
 def offence(record_id: str, **overrides: str) -> dict:
-    row = {"Crime Ref": record_id, "HO Code": "19D", "From": "03/03/2024", "Recorded": "05/03/2024",
-           "Place": "Hotel", "CSA": "Y", "CSE": "Y", "Group": "N", "Online": "N", "Outcome": "PENDING"}
+    row = {
+        "Crime Ref": record_id,
+        "HO Code": "19D",
+        "From": "03/03/2024",
+        "Recorded": "05/03/2024",
+        "Place": "Hotel",
+        "CSA": "Y",
+        "CSE": "Y",
+        "Group": "N",
+        "Online": "N",
+        "Outcome": "PENDING",
+    }
     row.update(overrides)
     return row
 
@@ -55,12 +99,24 @@ def force_profile(root: Path, **file_options: object) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     common = {"format": "csv", "date_format": "%d/%m/%Y", **file_options}
     profile = {
-        "submitter_code": FORCE, "submitter_type": "FORCE", "submitter_name": "Test Police",
+        "submitter_code": FORCE,
+        "submitter_type": "FORCE",
+        "submitter_name": "Test Police",
         "files": [
-            {"pattern": "persons*.csv", "table": "person", "columns": PERSON_COLUMNS,
-             "codes": {"sex": {"Female": "F", "Male": "M"}}, **common},
-            {"pattern": "offences*.csv", "table": "offence", "columns": OFFENCE_COLUMNS,
-             "codes": {"location_type": {"Hotel": "HOTEL", "Takeaway": "TAKEAWAY"}}, **common},
+            {
+                "pattern": "persons*.csv",
+                "table": "person",
+                "columns": PERSON_COLUMNS,
+                "codes": {"sex": {"Female": "F", "Male": "M"}},
+                **common,
+            },
+            {
+                "pattern": "offences*.csv",
+                "table": "offence",
+                "columns": OFFENCE_COLUMNS,
+                "codes": {"location_type": {"Hotel": "HOTEL", "Takeaway": "TAKEAWAY"}},
+                **common,
+            },
             {"pattern": "links*.csv", "table": "offence_person", "columns": LINK_COLUMNS, **common},
         ],
     }
@@ -69,9 +125,15 @@ def force_profile(root: Path, **file_options: object) -> Path:
 
 
 def write_return(
-    root: Path, label: str, persons: list[dict], offences: list[dict], links: list[dict],
-    received: str = "2025-01-20T09:00:00", period: tuple[str, str] = ("2024-01-01", "2024-12-31"),
-    encoding: str = "utf-8", delimiter: str = ",",
+    root: Path,
+    label: str,
+    persons: list[dict],
+    offences: list[dict],
+    links: list[dict],
+    received: str = "2025-01-20T09:00:00",
+    period: tuple[str, str] = ("2024-01-01", "2024-12-31"),
+    encoding: str = "utf-8",
+    delimiter: str = ",",
 ) -> Path:
     folder = root / FORCE / label
     folder.mkdir(parents=True, exist_ok=True)

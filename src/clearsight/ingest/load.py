@@ -10,7 +10,7 @@ import os
 import signal
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import duckdb
 
@@ -100,7 +100,9 @@ def _stage_all(con: duckdb.DuckDBPyConnection, ret: Return, standard: Standard, 
     staged: list[_Staged] = []
     received = ret.info.received_at.date()
     for item in ret.unmapped:
-        rejected = FileResult(item.name, None, rejected="FILE-UNMAPPED: no entry of the submitter profile matches this file")
+        rejected = FileResult(
+            item.name, None, rejected="FILE-UNMAPPED: no entry of the submitter profile matches this file"
+        )
         result.files.append(rejected)
     for item in ret.files:
         for mapping in item.mappings:
@@ -167,21 +169,29 @@ def _cross_file_checks(con: duckdb.DuckDBPyConnection, staged: list[_Staged], st
         for foreign in table.foreign_keys:
             targets = by_table.get(foreign.table, [])
             target_cols = ", ".join(ident(n) for n in foreign.table_fields)
-            good = " UNION ALL ".join(
-                f"SELECT {target_cols} FROM typed_{t.key} WHERE {ROW} NOT IN "
-                f"(SELECT {ROW} FROM issues_{t.key} WHERE severity = 'error')"
-                for t in targets
-            ) or f"SELECT {', '.join('NULL' for _ in foreign.table_fields)} WHERE FALSE"
-            on = " AND ".join(f"s.{ident(a)} = g.{ident(b)}" for a, b in zip(foreign.fields, foreign.table_fields))
+            good = (
+                " UNION ALL ".join(
+                    f"SELECT {target_cols} FROM typed_{t.key} WHERE {ROW} NOT IN "
+                    f"(SELECT {ROW} FROM issues_{t.key} WHERE severity = 'error')"
+                    for t in targets
+                )
+                or f"SELECT {', '.join('NULL AS ' + ident(n) for n in foreign.table_fields)} WHERE FALSE"
+            )
+            pairs = zip(foreign.fields, foreign.table_fields, strict=True)
+            on = " AND ".join(f"s.{ident(a)} = g.{ident(b)}" for a, b in pairs)
             present = " AND ".join(f"s.{ident(a)} IS NOT NULL" for a in foreign.fields)
             for item in by_table[name]:
                 con.execute(
                     f"INSERT INTO issues_{item.key} SELECT s.{ROW}, {quote(', '.join(foreign.fields))}, "
                     f"s.{ident('__t_' + foreign.fields[0])}, 'REF-MISSING', 'error', "
-                    f"{quote(f'refers to a record of the {foreign.table} table that is not in this return, or was quarantined')} "
+                    f"{quote(_missing_reference_message(foreign.table))} "
                     f"FROM typed_{item.key} s WHERE {present} AND NOT EXISTS "
                     f"(SELECT 1 FROM ({good}) g WHERE {on})"
                 )
+
+
+def _missing_reference_message(table: str) -> str:
+    return f"refers to a record of the {table} table that is not in this return, or was quarantined"
 
 
 def _dependency_order(standard: Standard, present: dict[str, list[_Staged]]) -> list[str]:
@@ -201,7 +211,9 @@ def _dependency_order(standard: Standard, present: dict[str, list[_Staged]]) -> 
     return order
 
 
-def _write(con: duckdb.DuckDBPyConnection, ret: Return, staged: list[_Staged], standard: Standard, result: ReturnResult) -> None:
+def _write(
+    con: duckdb.DuckDBPyConnection, ret: Return, staged: list[_Staged], standard: Standard, result: ReturnResult
+) -> None:
     sid, source = ret.submission_id, ret.profile.submitter_code
     for item in staged:
         key, label, table = item.key, item.result.file, item.table
@@ -217,7 +229,8 @@ def _write(con: duckdb.DuckDBPyConnection, ret: Return, staged: list[_Staged], s
         raw_json = f"json_object({pairs})" if pairs else "'{}'"
         con.execute(
             f"INSERT INTO quarantine_row SELECT {quote(sid)}, {quote(source)}, {quote(label)}, "
-            f"{quote(table.name)}, n, COALESCE(raw, '{{}}') FROM (SELECT DISTINCT {ROW} AS n FROM issues_{key} WHERE severity = 'error') b "
+            f"{quote(table.name)}, n, COALESCE(raw, '{{}}') "
+            f"FROM (SELECT DISTINCT {ROW} AS n FROM issues_{key} WHERE severity = 'error') b "
             f"LEFT JOIN (SELECT {ROW}, CAST({raw_json} AS VARCHAR) AS raw FROM raw_{key}) r ON r.{ROW} = b.n"
         )
         con.execute(
@@ -251,13 +264,15 @@ def _file_issues(con: duckdb.DuckDBPyConnection, sid: str, item: _Staged) -> Non
     """Column-level findings, by name and count, for the submitter to fix in their extract or profile."""
     res = item.result
     rows: list[tuple[str, str | None, int, str]] = []
-    rows += [("COLUMN-UNKNOWN", name, res.rows_in, "column not in the profile; not loaded") for name in res.unknown_columns]
+    rows += [
+        ("COLUMN-UNKNOWN", name, res.rows_in, "column not in the profile; not loaded") for name in res.unknown_columns
+    ]
     rows += [("COLUMN-MISSING", name, res.rows_in, "required field has no column") for name in res.missing_columns]
-    rows += [("CODE-UNMAPPED", code, n, "local code neither standard nor mapped") for code, n in res.unmapped_codes.items()]
+    rows += [
+        ("CODE-UNMAPPED", code, n, "local code neither standard nor mapped") for code, n in res.unmapped_codes.items()
+    ]
     for code, subject, count, message in rows:
-        con.execute(
-            "INSERT INTO file_issue VALUES (?, ?, ?, ?, ?, ?)", [sid, res.file, code, subject, count, message]
-        )
+        con.execute("INSERT INTO file_issue VALUES (?, ?, ?, ?, ?, ?)", [sid, res.file, code, subject, count, message])
 
 
 def _submission_rows(con: duckdb.DuckDBPyConnection, ret: Return, result: ReturnResult, standard: Standard) -> None:
@@ -269,8 +284,20 @@ def _submission_rows(con: duckdb.DuckDBPyConnection, ret: Return, result: Return
         sheet = res.file.split("#", 1)[1] if "#" in res.file else None
         con.execute(
             "INSERT INTO submission_file VALUES (?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, ?, ?, ?)",
-            [sid, base, sheet, hashes.get(base, ""), res.table, res.encoding, res.delimiter, res.rows_in,
-             res.rows_loaded, res.rows_quarantined, res.rows_with_warnings, res.rejected],
+            [
+                sid,
+                base,
+                sheet,
+                hashes.get(base, ""),
+                res.table,
+                res.encoding,
+                res.delimiter,
+                res.rows_in,
+                res.rows_loaded,
+                res.rows_quarantined,
+                res.rows_with_warnings,
+                res.rejected,
+            ],
         )
         if res.rejected:
             code, _, message = res.rejected.partition(": ")
@@ -278,13 +305,24 @@ def _submission_rows(con: duckdb.DuckDBPyConnection, ret: Return, result: Return
     for name, digest in sorted(hashes.items()):
         if seen[digest] > 1:
             con.execute(
-                "INSERT INTO file_issue VALUES (?, ?, 'FILE-DUPLICATE', NULL, 0, 'same bytes as another file of the return')",
-                [sid, name],
+                "INSERT INTO file_issue VALUES (?, ?, 'FILE-DUPLICATE', NULL, 0, ?)",
+                [sid, name, "same bytes as another file of the return"],
             )
     totals = [sum(getattr(r, name) for r in result.files) for name in ("rows_in", "rows_loaded", "rows_quarantined")]
     info = ret.info
     con.execute(
         "INSERT INTO submission VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [sid, ret.profile.submitter_code, ret.profile.submitter_type, ret.label, info.period_start, info.period_end,
-         info.received_at, info.deadline, standard.version, datetime.now(timezone.utc).replace(tzinfo=None), *totals],
+        [
+            sid,
+            ret.profile.submitter_code,
+            ret.profile.submitter_type,
+            ret.label,
+            info.period_start,
+            info.period_end,
+            info.received_at,
+            info.deadline,
+            standard.version,
+            datetime.now(UTC).replace(tzinfo=None),
+            *totals,
+        ],
     )

@@ -126,6 +126,12 @@ class ReturnInfo(BaseModel):
     received_at: datetime
     deadline: date | None = None
 
+    @model_validator(mode="after")
+    def _period_in_order(self) -> ReturnInfo:
+        if self.period_start > self.period_end:
+            raise ValueError("SUB-PERIOD-ORDER: the period starts after it ends")
+        return self
+
 
 class ProfileError(ValueError):
     """A profile or return file that cannot be used, with the file named."""

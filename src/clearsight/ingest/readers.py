@@ -255,7 +255,9 @@ def _read_json(path: Path, mapping: FileMapping) -> RawTable:
     text = path.read_text(encoding=mapping.encoding or "utf-8", errors="strict")
     try:
         stripped = text.lstrip()
-        records = json.loads(text) if stripped.startswith("[") else [json.loads(x) for x in text.splitlines() if x.strip()]
+        records = (
+            json.loads(text) if stripped.startswith("[") else [json.loads(x) for x in text.splitlines() if x.strip()]
+        )
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
         raise FileRejected("FILE-NOT-JSON", f"the file is not valid JSON: {error}") from error
     if not isinstance(records, list):

@@ -92,6 +92,10 @@ def _collect(profile: Profile, folder: Path, info: ReturnInfo, root: Path) -> Re
     for path in sorted(p for p in folder.rglob("*") if p.is_file() and p.name != RETURN_FILE):
         relative = path.relative_to(folder).as_posix()
         mappings = [m for m in profile.files if fnmatch.fnmatch(relative, m.pattern)]
+        if mappings and mappings[0].format != "xlsx":
+            mappings = mappings[:1]  # a flat file is one table: the first matching entry wins
+        else:
+            mappings = [m for m in mappings if m.format == "xlsx"]  # a workbook: one entry per sheet
         entry = ReturnFile(path, path.relative_to(root).as_posix(), sha256_of(path), mappings)
         (found.files if mappings else found.unmapped).append(entry)
     return found

@@ -27,6 +27,13 @@ class Rule:
 E, W = Severity.error, Severity.warning
 
 _GENERIC = [
+    Rule(
+        "SUB-PERIOD-ORDER",
+        E,
+        "return",
+        "return.yaml",
+        "The return's period starts after it ends; the return is not loaded.",
+    ),
     Rule("FILE-MISSING", E, "file", "the file", "The file named in the return does not exist."),
     Rule("FILE-EMPTY", E, "file", "the file", "The file is empty."),
     Rule("FILE-NOT-TEXT", E, "file", "the file", "The file holds binary data, not delimited text."),
@@ -42,7 +49,13 @@ _GENERIC = [
     Rule("FILE-DUPLICATE", W, "file", "the file's bytes", "The return holds two files with identical content."),
     Rule("COLUMN-UNKNOWN", W, "column", "the header", "A column is not in the submitter profile and was not loaded."),
     Rule("COLUMN-MISSING", E, "column", "the header", "A required field of the standard has no column in the file."),
-    Rule("CODE-UNMAPPED", E, "column", "a coded field", "Local codes that are neither standard nor mapped by the profile."),
+    Rule(
+        "CODE-UNMAPPED",
+        E,
+        "column",
+        "a coded field",
+        "Local codes that are neither standard nor mapped by the profile.",
+    ),
     Rule("ROW-MALFORMED", E, "row", "the whole row", "The row does not have one value for each column of the header."),
     Rule("FIELD-REQUIRED", E, "field", "a required field", "A required field is empty."),
     Rule("TYPE-INTEGER", E, "field", "an integer field", "Not a whole number."),
@@ -57,7 +70,13 @@ _GENERIC = [
     Rule("TEXT-PATTERN", E, "field", "a text field", "Not in the form the standard requires."),
     Rule("DATE-IN-FUTURE", E, "field", "a date field", "A date after the day the return was received."),
     Rule("KEY-DUPLICATE", E, "row", "the primary key", "The same record appears earlier in this return."),
-    Rule("REF-MISSING", E, "reference", "a reference field", "Refers to a record that is not in this return, or was quarantined."),
+    Rule(
+        "REF-MISSING",
+        E,
+        "reference",
+        "a reference field",
+        "Refers to a record that is not in this return, or was quarantined.",
+    ),
 ]
 
 FILE_RULES = {rule.code for rule in _GENERIC if rule.scope == "file"}
@@ -68,9 +87,17 @@ def catalogue(standard: Standard | None = None) -> list[Rule]:
     standard = standard or load_standard()
     rules = list(_GENERIC)
     for table in standard.tables.values():
+        if not {"force", "council"} & set(table.submitted_by):
+            continue  # the service validates its own tables
         for row_rule in table.rules:
             rules.append(
-                Rule(row_rule.code, row_rule.severity, "row", f"{table.name}: {', '.join(row_rule.fields)}", row_rule.message)
+                Rule(
+                    row_rule.code,
+                    row_rule.severity,
+                    "row",
+                    f"{table.name}: {', '.join(row_rule.fields)}",
+                    row_rule.message,
+                )
             )
     return rules
 

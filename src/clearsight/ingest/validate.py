@@ -99,7 +99,9 @@ def _typed_expr(spec: FieldSpec, text: str, mapping: FileMapping) -> str:
     return text
 
 
-def _field_checks(spec: FieldSpec, standard: Standard, mapping: FileMapping, received: date) -> list[tuple[str, str, str]]:
+def _field_checks(
+    spec: FieldSpec, standard: Standard, mapping: FileMapping, received: date
+) -> list[tuple[str, str, str]]:
     """(rule code, SQL condition that marks a failure, message) for one field."""
     name, text = ident(spec.name), ident(f"__t_{spec.name}")
     checks: list[tuple[str, str, str]] = []
@@ -129,11 +131,21 @@ def _field_checks(spec: FieldSpec, standard: Standard, mapping: FileMapping, rec
     if limits.maximum is not None:
         checks.append(("VALUE-ABOVE-MAXIMUM", f"{name} > {limits.maximum}", f"is above the maximum {limits.maximum:g}"))
     if limits.max_length is not None:
-        checks.append(("TEXT-TOO-LONG", f"length({text}) > {limits.max_length}", f"is longer than {limits.max_length} characters"))
+        checks.append(
+            ("TEXT-TOO-LONG", f"length({text}) > {limits.max_length}", f"is longer than {limits.max_length} characters")
+        )
     if limits.pattern is not None:
-        checks.append(("TEXT-PATTERN", f"NOT regexp_full_match({text}, {quote(limits.pattern)})", "is not in the required form"))
+        checks.append(
+            ("TEXT-PATTERN", f"NOT regexp_full_match({text}, {quote(limits.pattern)})", "is not in the required form")
+        )
     if limits.not_in_future:
-        checks.append(("DATE-IN-FUTURE", f"CAST({name} AS DATE) > DATE {quote(received.isoformat())}", "is after the day the return was received"))
+        checks.append(
+            (
+                "DATE-IN-FUTURE",
+                f"CAST({name} AS DATE) > DATE {quote(received.isoformat())}",
+                "is after the day the return was received",
+            )
+        )
     return checks
 
 
@@ -174,7 +186,5 @@ def stage_file(
             f"WHERE NOT COALESCE(({row_rule.check}), TRUE)"
         )
     union = " UNION ALL ".join(queries) if queries else "SELECT NULL, NULL, NULL, NULL, NULL, NULL WHERE FALSE"
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE issues_{key} AS SELECT * FROM ({union}) AS i({ISSUE_COLUMNS})"
-    )
+    con.execute(f"CREATE OR REPLACE TEMP TABLE issues_{key} AS SELECT * FROM ({union}) AS i({ISSUE_COLUMNS})")
     return columns
