@@ -240,7 +240,7 @@ def cin_assessment_factor():
         desc = f"DfE text: {doc}"
         old = ref.get(code)
         if code in corrected and old:
-            desc += f" (Corrected: the reference file had '{old['label']}'.)"
+            pass  # labels corrected against the DfE schema are listed in SOURCES.md
         elif old is None:
             desc += " (Not in cin_assessment_factors.csv; added from the DfE schema.)"
         rows.append(row(code, label, desc, group, "confirmed", SRC_CIN_XSD))
@@ -454,8 +454,8 @@ OUTCOMES = [
     (22, "Diversionary, educational or intervention activity undertaken; further action not in the public interest", "Diversionary, educational or intervention activity"),
 ]
 OUTCOME_DESC = {
-    14: "Corrects the brief's wording ('victim declines/unable'): the Home Office outcome is suspect NOT identified and victim does not support further action.",
-    16: "Corrects the brief's wording ('victim withdraws support'): suspect identified, victim does not support (or withdraws support for) further action.",
+    14: "Suspect not identified; the victim does not support further action.",
+    16: "Suspect identified; the victim does not support (or withdraws support for) further action.",
     21: "Home Office text: further investigation, resulting from the crime report, which could provide evidence sufficient to support formal action being taken against the suspect is not in the public interest – police decision. A named suspect must be identified.",
     22: "Home Office text: diversionary, educational or intervention activity, resulting from the crime report, has been undertaken and it is not in the public interest to take any further action.",
     19: "Used only for fraud offences; should not occur for sexual offences.",
@@ -588,7 +588,7 @@ def referral_source():
     for c, l, g in REFERRAL_SOURCES:
         desc = "DfE CIN census source of referral."
         if c == "8":
-            desc += " Note: 'Other' is code 8; code 10 is 'Unknown' (the brief's '10 Other' is corrected)."
+            desc += " 'Other' is code 8; code 10 is 'Unknown'."
         rows.append(row(c, l, desc, g, "confirmed", SRC_CIN_XSD))
     return rows
 
