@@ -200,3 +200,13 @@ def test_unknown_columns_and_unmapped_codes_are_reported_by_name_and_count(tmp_p
     assert files["person"]["unmapped_codes"] == {"sex: Femme": 2}
     assert files["offence"]["unknown_columns"] == ["Officer Notes"]
     assert files["offence"]["rows_loaded"] == 1
+
+
+def test_a_huge_field_quarantines_its_row_without_crashing(tmp_path: Path) -> None:
+    root = tmp_path / "subs"
+    force_profile(root)
+    write_return(root, "2024", [person("P1"), person("P2", **{"First Name": "A" * 5_000_000})], [offence("C1")], [])
+    summary = _ingest(root, tmp_path / "w.duckdb")
+    persons = next(f for f in summary.returns[0]["files"] if f["table"] == "person")
+    assert (persons["rows_loaded"], persons["rows_quarantined"]) == (1, 1)
+    assert persons["rules"] == {"TEXT-TOO-LONG": 1}

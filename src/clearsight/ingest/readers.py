@@ -22,6 +22,8 @@ import pyarrow.parquet as pq
 
 from clearsight.ingest.profile import FileMapping
 
+csv.field_size_limit(1 << 30)  # huge fields are checked by TEXT-TOO-LONG on their row, not by the parser
+
 ROW = "__row"
 SNIFF_BYTES = 256 * 1024
 MAX_XLSX_UNCOMPRESSED = 512 * 1024 * 1024
@@ -112,7 +114,10 @@ def _read_csv(path: Path, mapping: FileMapping) -> RawTable:
     except LookupError as error:
         raise FileRejected("FILE-ENCODING", f"unknown encoding {encoding!r} in the profile") from error
     delimiter = mapping.delimiter or _sniff_delimiter(text_sample.lstrip("\ufeff"))
-    lines = list(csv.reader(io.StringIO(text_sample.lstrip("\ufeff")), delimiter=delimiter))
+    try:
+        lines = list(csv.reader(io.StringIO(text_sample.lstrip("\ufeff")), delimiter=delimiter))
+    except csv.Error as error:
+        raise FileRejected("FILE-UNREADABLE", f"the file could not be read as delimited text: {error}") from error
     if len(lines) < mapping.header_row:
         raise FileRejected("FILE-NO-HEADER", f"no header row at line {mapping.header_row}")
     header = [name.strip() for name in lines[mapping.header_row - 1]]
