@@ -210,3 +210,21 @@ def test_a_huge_field_quarantines_its_row_without_crashing(tmp_path: Path) -> No
     persons = next(f for f in summary.returns[0]["files"] if f["table"] == "person")
     assert (persons["rows_loaded"], persons["rows_quarantined"]) == (1, 1)
     assert persons["rules"] == {"TEXT-TOO-LONG": 1}
+
+
+def test_a_locked_return_is_not_superseded_until_unlocked(tmp_path: Path) -> None:
+    from clearsight.ingest import register
+
+    root = tmp_path / "subs"
+    force_profile(root)
+    _good_return(root)
+    db = tmp_path / "w.duckdb"
+    _ingest(root, db)
+    con = duckdb.connect(str(db))
+    register.sign_off(con, FORCE, "2024-01-01", "2024-12-31", by="analyst")
+    register.lock(con, FORCE, "2024-01-01", "2024-12-31", by="auditor")
+    con.close()
+    write_return(root, "2024-corrected", [person("P1")], [offence("C1")], [], received="2025-03-01T09:00:00")
+    refused = _ingest(root, db)
+    assert refused.returns_refused_locked == 1 and refused.rows_loaded == 0
+    assert any("locked" in problem for problem in refused.problems)

@@ -29,6 +29,7 @@ class IngestSummary:
     returns_found: int = 0
     returns_loaded: int = 0
     returns_already_loaded: int = 0
+    returns_refused_locked: int = 0
     rows_in: int = 0
     rows_loaded: int = 0
     rows_quarantined: int = 0
@@ -39,7 +40,7 @@ class IngestSummary:
     def lines(self) -> list[str]:
         return [
             f"returns: {self.returns_found} found, {self.returns_loaded} loaded, "
-            f"{self.returns_already_loaded} already loaded before",
+            f"{self.returns_already_loaded} already loaded before, {self.returns_refused_locked} refused (locked)",
             f"rows: {self.rows_in:,} in = {self.rows_loaded:,} loaded + {self.rows_quarantined:,} quarantined",
             f"files rejected whole: {self.files_rejected}",
             *(f"problem: {p}" for p in self.problems),
@@ -50,6 +51,12 @@ class IngestSummary:
 def _add(summary: IngestSummary, result: ReturnResult) -> None:
     if result.status == "already loaded":
         summary.returns_already_loaded += 1
+    elif result.status == "locked":
+        summary.returns_refused_locked += 1
+        summary.problems.append(
+            f"{result.submitter_code}/{result.label}: the period's return is signed off and locked; "
+            "ask for it to be unlocked before resubmitting"
+        )
     else:
         summary.returns_loaded += 1
     files: list[FileResult] = result.files

@@ -16,6 +16,7 @@ import duckdb
 
 from clearsight.ingest.profile import FileMapping
 from clearsight.ingest.readers import ROW, FileRejected, RawTable, read_file
+from clearsight.ingest.register import is_locked
 from clearsight.ingest.returns import Return, ReturnFile
 from clearsight.ingest.validate import ColumnReport, ident, quote, stage_file
 from clearsight.standard import Standard, Table
@@ -75,6 +76,9 @@ def load_return(con: duckdb.DuckDBPyConnection, ret: Return, standard: Standard)
     result = ReturnResult(sid, ret.profile.submitter_code, ret.label, "loaded")
     if con.execute("SELECT count(*) FROM submission WHERE submission_id = ?", [sid]).fetchone()[0]:
         result.status = "already loaded"
+        return result
+    if is_locked(con, ret.profile.submitter_code, ret.info.period_start, ret.info.period_end):
+        result.status = "locked"  # a signed-off, locked return is never superseded until it is unlocked
         return result
     con.execute("BEGIN TRANSACTION")
     try:
