@@ -137,8 +137,10 @@ def synth(
         _emit_json(summary)
         return
     console.print(f"[bold]Synthetic data written[/bold] to {out}")
-    for line in summary.lines():
-        console.print(f"  {line}")
+    console.print(f"  {summary.submitters} submitters, {summary.returns} returns, {summary.files} files")
+    rows = ", ".join(f"{table} {count:,}" for table, count in summary.table_rows.items())
+    console.print(f"  rows by table: {rows}")
+    console.print(f"  truth: {summary.true_persons:,} true persons, {summary.true_groups:,} offender groups")
 
 
 @app.command()
