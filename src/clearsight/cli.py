@@ -149,23 +149,45 @@ def demo(
     scale: Annotated[Scale, typer.Option(help="Size of the synthetic data set.")] = Scale.national,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 1,
 ) -> None:
-    """Export the standard, generate synthetic data and run every stage that exists, then say where it all is."""
+    """Export the standard, generate synthetic data, ingest it and write the scorecards; say where it all is."""
+    from clearsight import ingest as ingest_stage
     from clearsight import synth as synth_stage
+    from clearsight.ingest.quality import quarantine_report, scorecard, write_scorecard
+    from clearsight.safe_output import write_csv
     from clearsight.standard.export import export_standard
+    from clearsight.warehouse import connect
 
     made: list[tuple[str, Path]] = []
     standard_dir = out / "standard"
     export_standard(standard_dir)
     made.append(("core data set: schemas, data package, docs, Excel templates", standard_dir))
     data_dir = out / "synthetic"
+    db = out / "clearsight.duckdb"
+    for stale in (db, Path(f"{db}.wal")):
+        stale.unlink(missing_ok=True)
     with rich_progress(console) as progress:
         synth_stage.run(data_dir, scale=scale.value, years=1, seed=seed, progress=progress)
+        summary = ingest_stage.run(data_dir / "submissions", db, progress=progress)
     made.append(("synthetic submissions from forces and councils", data_dir / "submissions"))
-    made.append(("their ground truth (tests only)", data_dir / "truth"))
-    console.print("[bold green]Demo finished.[/bold green] It made:")
+    made.append(("warehouse (DuckDB)", db))
+    con = connect(db)
+    try:
+        quality_csv = out / "quality_scorecard.csv"
+        write_scorecard(scorecard(con), quality_csv)
+        rows = quarantine_report(con)
+        quarantine_csv = out / "quarantine_report.csv"
+        write_csv(quarantine_csv, rows, list(rows[0]) if rows else ["file"])
+    finally:
+        con.close()
+    made.append(("data-quality scorecard per submitter", quality_csv))
+    made.append(("quarantine report: every rejected row and why", quarantine_csv))
+    console.print("[bold green]Demo finished.[/bold green]")
+    for line in summary.lines():
+        console.print(f"  {line}")
+    console.print("It made:")
     for what, where in made:
-        console.print(f"  {what}: {where.resolve()}")
-    console.print(f"  start reading at: {(standard_dir / 'docs' / 'index.md').resolve()}")
+        console.print(f"  {what}: {where.resolve()}", soft_wrap=True)
+    console.print(f"  start reading at: {(standard_dir / 'docs' / 'index.md').resolve()}", soft_wrap=True)
 
 
 DbOption = Annotated[Path, typer.Option("--db", help="The warehouse (a DuckDB file).")]

@@ -29,6 +29,14 @@ def ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+def human_format(fmt: str) -> str:
+    """A strftime pattern as an analyst writes it: ``%d/%m/%Y`` becomes ``dd/mm/yyyy``."""
+    words = {"%d": "dd", "%m": "mm", "%Y": "yyyy", "%y": "yy", "%H": "hh", "%M": "mm", "%S": "ss", "%b": "Mon"}
+    for code, word in words.items():
+        fmt = fmt.replace(code, word)
+    return fmt
+
+
 def _literal_list(values: list[str]) -> str:
     return "[" + ", ".join(quote(v) for v in values) + "]"
 
@@ -110,8 +118,8 @@ def _field_checks(
     type_rules = {
         FieldType.integer: ("TYPE-INTEGER", "is not a whole number"),
         FieldType.number: ("TYPE-NUMBER", "is not a number"),
-        FieldType.date: ("TYPE-DATE", f"is not a date in the form {mapping.date_format}"),
-        FieldType.datetime: ("TYPE-DATETIME", f"is not a date and time in the form {mapping.datetime_format}"),
+        FieldType.date: ("TYPE-DATE", f"is not a date in the form {human_format(mapping.date_format)}"),
+        FieldType.datetime: ("TYPE-DATETIME", f"is not a date and time in the form {human_format(mapping.datetime_format)}"),
         FieldType.boolean: ("TYPE-BOOLEAN", "is not one of the profile's words for yes or no"),
     }
     if spec.type in type_rules:
