@@ -211,7 +211,8 @@ def ingest(
         return
     grid = RichTable(title="Files ingested (rows in = loaded + quarantined)")
     for column in ("file", "table", "rows in", "loaded", "quarantined", "warnings", "note"):
-        grid.add_column(column, justify="right" if column in ("rows in", "loaded", "quarantined", "warnings") else "left")
+        numeric = column in ("rows in", "loaded", "quarantined", "warnings")
+        grid.add_column(column, justify="right" if numeric else "left")
     for ret in summary.returns:
         for item in ret["files"]:
             note = item["rejected"] or ("already loaded" if ret["status"] != "loaded" else "")

@@ -119,7 +119,10 @@ def _field_checks(
         FieldType.integer: ("TYPE-INTEGER", "is not a whole number"),
         FieldType.number: ("TYPE-NUMBER", "is not a number"),
         FieldType.date: ("TYPE-DATE", f"is not a date in the form {human_format(mapping.date_format)}"),
-        FieldType.datetime: ("TYPE-DATETIME", f"is not a date and time in the form {human_format(mapping.datetime_format)}"),
+        FieldType.datetime: (
+            "TYPE-DATETIME",
+            f"is not a date and time in the form {human_format(mapping.datetime_format)}",
+        ),
         FieldType.boolean: ("TYPE-BOOLEAN", "is not one of the profile's words for yes or no"),
     }
     if spec.type in type_rules:
