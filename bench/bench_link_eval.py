@@ -1,0 +1,86 @@
+"""Linkage quality through ``link-file``: synthetic truth and FEBRL4; writes bench/results/link_eval.json.
+
+Usage: python bench/bench_link_eval.py [--synth DIR ...] [--febrl4]
+Each DIR is a ``clearsight synth`` output; its truth is read here (a benchmark may), never by the package.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import tempfile
+import time
+from dataclasses import asdict
+from pathlib import Path
+
+from clearsight.link import link_file
+from clearsight.link.evaluate import (
+    bcubed,
+    blocking_recall,
+    febrl4_persons,
+    pairwise,
+    read_clusters,
+    read_pairs,
+    recall_at_precision,
+)
+
+
+def evaluate(persons: Path, truth: dict[str, str], work: Path, name: str) -> dict[str, object]:
+    """Link ``persons`` and score it against ``truth`` (record_id -> entity)."""
+    out, pairs_out = work / f"{name}.clusters.csv", work / f"{name}.pairs.csv"
+    started = time.perf_counter()
+    info = link_file(persons, out, pairs_out=pairs_out)
+    seconds = time.perf_counter() - started
+    clusters = read_clusters(out)
+    pairs = read_pairs(pairs_out)
+    best, at = recall_at_precision(pairs, truth)
+    precision_b, recall_b, f1_b = bcubed(clusters, truth)
+    return {
+        "records": info["records"], "seconds": round(seconds, 2),
+        "records_per_second": round(info["records"] / seconds),
+        "pairs_scored": info["pairs_scored"], "pairwise": asdict(pairwise(clusters, truth)),
+        "recall_at_precision_0999": best, "threshold_for_it": at,
+        "bcubed": {"precision": precision_b, "recall": recall_b, "f1": f1_b},
+        "pairs_kept_above_0_5_recall": blocking_recall(((a, b) for a, b, _ in pairs), truth)[0],
+    }
+
+
+def synth_truth(folder: Path, work: Path) -> tuple[Path, dict[str, str]]:
+    """The synthetic persons with record ids made unique across sources, and their truth."""
+    rows = list(csv.DictReader(open(folder / "truth" / "persons.csv", newline="", encoding="utf-8")))
+    truth = {}
+    for row in rows:
+        row["record_id"] = f"{row['source']}:{row['record_id']}"
+        truth[row["record_id"]] = row.pop("true_person_id")
+    path = work / f"{folder.name}.persons.csv"
+    with open(path, "w", newline="", encoding="utf-8") as stream:
+        writer = csv.DictWriter(stream, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    return path, truth
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--synth", type=Path, nargs="*", default=[])
+    parser.add_argument("--febrl4", action="store_true")
+    parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results" / "link_eval.json")
+    args = parser.parse_args()
+    results: dict[str, object] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        for folder in args.synth:
+            persons, truth = synth_truth(folder, work)
+            results[f"synth:{folder.name}"] = evaluate(persons, truth, work, folder.name)
+            print(folder.name, json.dumps(results[f"synth:{folder.name}"], indent=1))
+        if args.febrl4:
+            truth = febrl4_persons(work / "febrl4.csv")
+            results["febrl4"] = evaluate(work / "febrl4.csv", truth, work, "febrl4")
+            print("febrl4", json.dumps(results["febrl4"], indent=1))
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,124 @@
+"""Person records into the features linkage compares: one SQL statement, the same for the warehouse and a file.
+
+Why derived columns and not raw ones: British records disagree in ways a string distance misreads. "Bob"
+and "Robert" are one forename (a nickname group), "O'Brien" and "OBRIEN" one surname, "ss77nx" and
+"SS7 7NX" one postcode; "12 Hale Rd" and "12 Hale Road" one address; a record with only an age still says
+which birth years are possible. Each is normalised once here so that comparisons stay simple SQL.
+"""
+
+from __future__ import annotations
+
+import csv
+from importlib import resources
+
+import duckdb
+
+FEATURES_VERSION = "1"
+
+# Input columns a person relation may carry (any may be missing; ``unique_id`` and ``source`` are required).
+INPUT_COLUMNS = (
+    "unique_id", "source", "record_id", "forename", "surname", "aliases", "date_of_birth", "age_years",
+    "ref_start", "ref_end", "sex", "postcode", "address", "phone_numbers",
+)
+
+_ADDRESS_WORDS = {
+    "rd": "road", "st": "street", "ave": "avenue", "av": "avenue", "ln": "lane", "cl": "close", "cres": "crescent",
+    "dr": "drive", "ct": "court", "pl": "place", "gr": "grove", "gdns": "gardens", "sq": "square", "tce": "terrace",
+    "ter": "terrace", "wk": "walk", "pk": "park", "hse": "house", "apt": "flat", "apartment": "flat",
+}
+
+
+def nickname_groups() -> list[tuple[str, list[str]]]:
+    """Each name with the formal names it may stand for (itself included), from the shipped nickname table."""
+    groups: dict[str, set[str]] = {}
+    text = resources.files("clearsight.link").joinpath("data/nicknames.csv").read_text(encoding="utf-8")
+    for row in csv.DictReader(text.splitlines()):
+        formal = row["name"].strip().lower()
+        groups.setdefault(formal, set()).add(formal)
+        for nick in row["nicknames"].split(";"):
+            if nick.strip():
+                groups.setdefault(nick.strip().lower(), set()).add(formal)
+    return sorted((name, sorted(formal)) for name, formal in groups.items())
+
+
+def register_nicknames(con: duckdb.DuckDBPyConnection) -> None:
+    """Make the table ``cs_nickname(name, groups)`` the feature SQL joins to."""
+    rows = nickname_groups()
+    con.execute("CREATE OR REPLACE TABLE cs_nickname (name VARCHAR, groups VARCHAR[])")
+    con.executemany("INSERT INTO cs_nickname VALUES (?, ?)", rows)
+
+
+def _letters(column: str) -> str:
+    return f"nullif(regexp_replace(lower(strip_accents(trim(CAST({column} AS VARCHAR)))), '[^a-z]', '', 'g'), '')"
+
+
+def _address_sql(column: str) -> str:
+    text = f"lower(strip_accents(CAST({column} AS VARCHAR)))"
+    text = f"regexp_replace({text}, '[^a-z0-9]+', ' ', 'g')"
+    for short, word in _ADDRESS_WORDS.items():
+        text = f"regexp_replace({text}, '\\b{short}\\b', '{word}', 'g')"
+    return f"nullif(trim(regexp_replace({text}, '\\s+', ' ', 'g')), '')"
+
+
+def features_sql(relation: str, present: set[str]) -> str:
+    """SQL selecting the linkage features from ``relation``; columns not in ``present`` are read as NULL."""
+
+    def col(name: str, sql_type: str = "VARCHAR") -> str:
+        if name not in present:
+            return f"CAST(NULL AS {sql_type})"
+        return f"TRY_CAST(r.{name} AS {sql_type})"
+
+    dob_digits = f"regexp_replace(coalesce({col('date_of_birth')}, ''), '[^0-9]', '', 'g')"
+    year_now = f"coalesce(year({col('ref_end', 'DATE')}), year(current_date))"
+    year_then = f"coalesce(year({col('ref_start', 'DATE')}), {year_now})"
+    postcode = f"nullif(upper(regexp_replace(coalesce({col('postcode')}, ''), '[^A-Za-z0-9]', '', 'g')), '')"
+    return f"""
+WITH base AS (
+    SELECT
+        CAST(r.unique_id AS VARCHAR) AS unique_id,
+        CAST(r.source AS VARCHAR) AS source,
+        {col('record_id')} AS record_id,
+        {_letters(col('forename'))} AS fn,
+        {_letters(col('surname'))} AS sn,
+        list_filter(string_split(regexp_replace(lower(strip_accents(coalesce({col('surname')}, ''))),
+            '[^a-z]+', ' ', 'g'), ' '), lambda x: length(x) >= 3) AS sn_parts,
+        list_filter(list_transform(string_split(coalesce({col('aliases')}, ''), ';'),
+            lambda a: regexp_replace(lower(strip_accents(trim(a))), '[^a-z ]', '', 'g')),
+            lambda a: a <> '') AS alias_names,
+        CASE WHEN length({dob_digits}) = 8 THEN
+            substr({dob_digits}, 1, 4) || '-' || substr({dob_digits}, 5, 2) || '-'
+            || substr({dob_digits}, 7, 2) END AS dob,
+        {col('age_years', 'INTEGER')} AS age_years,
+        {year_now} AS year_now, {year_then} AS year_then,
+        CASE upper(trim(coalesce({col('sex')}, ''))) WHEN 'M' THEN 'M' WHEN 'F' THEN 'F'
+            WHEN 'MALE' THEN 'M' WHEN 'FEMALE' THEN 'F' END AS sex,
+        {postcode} AS pc,
+        {_address_sql(col('address'))} AS addr,
+        list_filter(list_transform(string_split(coalesce({col('phone_numbers')}, ''), ';'),
+            lambda p: regexp_replace(regexp_replace(p, '[^0-9]', '', 'g'), '^44(\\d{{10}})$', '0\\1')),
+            lambda p: length(p) >= 7) AS phones
+    FROM {relation} r
+)
+SELECT
+    b.unique_id, b.source, b.record_id, b.fn, b.sn, b.dob, b.sex, b.pc, b.addr,
+    CASE WHEN length(b.sn_parts) > 1 THEN b.sn_parts END AS sn_parts,
+    list_distinct(list_concat(coalesce(n.groups, [b.fn]),
+        list_transform(b.alias_names, lambda a: string_split(a, ' ')[1]))) AS fn_keys,
+    list_distinct(list_filter(list_transform(b.alias_names, lambda a: string_split(a, ' ')[-1]),
+        lambda s: length(s) >= 2)) AS alias_surnames,
+    CASE WHEN b.fn IS NOT NULL THEN substr(b.fn, 1, 1) END AS fn_initial,
+    substr(b.dob, 1, 4) AS dob_year,
+    CASE WHEN b.dob IS NOT NULL THEN
+        substr(b.dob, 1, 4) || least(substr(b.dob, 6, 2), substr(b.dob, 9, 2))
+        || greatest(substr(b.dob, 6, 2), substr(b.dob, 9, 2)) END AS dob_key,
+    coalesce(try_cast(substr(b.dob, 1, 4) AS INTEGER), b.year_then - b.age_years - 1) AS birth_year_min,
+    coalesce(try_cast(substr(b.dob, 1, 4) AS INTEGER), b.year_now - b.age_years) AS birth_year_max,
+    CASE WHEN length(b.pc) BETWEEN 5 AND 7 THEN left(b.pc, length(b.pc) - 2) END AS pc_sector,
+    CASE WHEN length(b.pc) BETWEEN 5 AND 7 THEN left(b.pc, length(b.pc) - 3) END AS pc_district,
+    nullif(regexp_extract(b.addr, '\\d+[a-z]?', 0), '') AS addr_number,
+    list_distinct(list_filter(string_split(b.addr, ' '), lambda t: t <> '')) AS addr_tokens,
+    CASE WHEN b.fn IS NOT NULL AND b.sn IS NOT NULL THEN least(b.fn, b.sn) || ' ' || greatest(b.fn, b.sn)
+        END AS name_key,
+    CASE WHEN length(b.phones) > 0 THEN b.phones END AS phones
+FROM base b LEFT JOIN cs_nickname n ON n.name = b.fn
+"""

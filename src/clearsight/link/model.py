@@ -1,0 +1,266 @@
+"""The linkage model: comparisons that fit British person records, blocking rules, training, saving, charts.
+
+Why custom levels rather than Splink's stock comparisons: the errors in agency records are structured.
+A nickname or alias ("Bob"/"Robert") is stronger evidence than a Jaro-Winkler score says; a forename and
+surname swapped, or a day and month transposed, is near-certain agreement that a distance function scores
+as disagreement; a record with only an age agrees or not with a date of birth through a birth-year range.
+Each level is plain SQL on the columns ``features.py`` derives. Term-frequency adjustments make a match on
+"Smith" or a shared postcode weigh less than a match on a rare surname.
+
+``MODEL_VERSION`` is recorded with every run's outputs so that a change of comparisons is visible.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from splink import Linker, SettingsCreator, block_on
+
+MODEL_VERSION = "clearsight-link-v1"
+
+# Predictions are generated from the union of these rules. Measured on synthetic data they keep >= 99.5%
+# of true pairs (see docs/linkage.md); each names the noise it survives.
+BLOCKING_RULES = (
+    block_on("dob_key", "fn_initial"),  # exact or transposed date of birth with the forename's initial
+    block_on("dob_key", "substr(sn, 1, 2)"),  # forename changed (nickname, typo) but surname start agrees
+    block_on("name_key"),  # full name, in either order (swaps), whatever the date of birth says
+    block_on("sn", "birth_year_min"),  # age-only records and year typos with an exact surname
+    block_on("fn", "pc"),  # married or misspelt surname, same home postcode
+    block_on("sn", "pc_sector"),  # nickname forename and missing or mistyped date of birth
+    block_on("addr"),  # same normalised address (family members are told apart by the model)
+    block_on("pc", "addr_number"),  # same house, names and address text garbled
+    block_on("dob_key", "pc"),  # same birthday and postcode, both names garbled or swapped with typos
+)
+
+
+def _level(sql: str, label: str, **extra: Any) -> dict[str, Any]:
+    return {"sql_condition": sql, "label_for_charts": label, **extra}
+
+
+def _null(sql: str) -> dict[str, Any]:
+    return _level(sql, "null", is_null_level=True)
+
+
+def _else() -> dict[str, Any]:
+    return _level("ELSE", "all other comparisons")
+
+
+def comparisons(present: set[str] | None = None) -> list[dict[str, Any]]:
+    """The comparisons, each a Splink comparison dict; those whose inputs are all missing are left out."""
+    jw = "jaro_winkler_similarity"
+    forename = {
+        "output_column_name": "forename",
+        "comparison_levels": [
+            _null("fn_l IS NULL OR fn_r IS NULL"),
+            _level("fn_l = fn_r", "exact", tf_adjustment_column="fn", tf_adjustment_weight=1.0),
+            _level("fn_l = sn_r AND sn_l = fn_r", "swapped with surname"),
+            _level("list_has_any(fn_keys_l, fn_keys_r)", "nickname or alias"),
+            _level(f"{jw}(fn_l, fn_r) >= 0.92", "jaro-winkler >= 0.92"),
+            _level(f"{jw}(fn_l, fn_r) >= 0.8 OR {jw}(fn_l, sn_r) >= 0.92", "jaro-winkler >= 0.8 or swapped typo"),
+            _else(),
+        ],
+    }
+    surname = {
+        "output_column_name": "surname",
+        "comparison_levels": [
+            _null("sn_l IS NULL OR sn_r IS NULL"),
+            _level("sn_l = sn_r", "exact", tf_adjustment_column="sn", tf_adjustment_weight=1.0),
+            # counted once, in the forename comparison: weight 0 here
+            _level("fn_l = sn_r AND sn_l = fn_r", "swapped with forename", m_probability=0.01, u_probability=0.01,
+                   fix_m_probability=True, fix_u_probability=True),
+            _level(f"{jw}(sn_l, sn_r) >= 0.92", "jaro-winkler >= 0.92"),
+            _level(
+                "list_has_any(sn_parts_l, [sn_r]) OR list_has_any(sn_parts_r, [sn_l]) "
+                "OR list_has_any(alias_surnames_l, [sn_r]) OR list_has_any(alias_surnames_r, [sn_l])",
+                "double-barrelled part or alias",
+            ),
+            _level(f"{jw}(sn_l, sn_r) >= 0.8 OR {jw}(sn_l, fn_r) >= 0.92", "jaro-winkler >= 0.8 or swapped typo"),
+            _else(),
+        ],
+    }
+    date_of_birth = {
+        "output_column_name": "date_of_birth",
+        "comparison_levels": [
+            _null(
+                "(dob_l IS NULL AND birth_year_min_l IS NULL) OR (dob_r IS NULL AND birth_year_min_r IS NULL)"
+            ),
+            _level("dob_l = dob_r", "exact"),
+            _level(
+                "dob_l IS NOT NULL AND dob_r IS NOT NULL AND dob_key_l = dob_key_r",
+                "day and month transposed",
+            ),
+            _level("levenshtein(dob_l, dob_r) <= 1", "one digit differs"),
+            _level("substr(dob_l, 6, 5) = substr(dob_r, 6, 5) AND abs(birth_year_min_l - birth_year_min_r) <= 1",
+                   "year out by one", m_probability=0.01),
+            _level(
+                "(dob_l IS NULL OR dob_r IS NULL) AND greatest(birth_year_min_l, birth_year_min_r) "
+                "<= least(birth_year_max_l, birth_year_max_r)",
+                "age agrees with the date of birth",
+                m_probability=0.05,
+            ),
+            _level("levenshtein(dob_l, dob_r) <= 2 AND substr(dob_l, 1, 4) = substr(dob_r, 1, 4)",
+                   "same year, two digits differ"),
+            # a parent and child of one name at one address differ here. EM, which sees such pairs agree on
+    # everything else, would learn that true matches often disagree this much; so m is fixed (1 in 10,000)
+            _level("greatest(birth_year_min_l, birth_year_min_r) - least(birth_year_max_l, birth_year_max_r) > 5",
+                   "born more than five years apart", m_probability=1e-4, fix_m_probability=True),
+            _else(),
+        ],
+    }
+    overlap = "length(list_intersect(addr_tokens_l, addr_tokens_r)) * 1.0 / " \
+              "greatest(length(addr_tokens_l), length(addr_tokens_r))"
+    alike = f"{jw}(addr_l, addr_r) >= 0.9"
+    # One comparison for where a person lives: address and postcode say the same thing twice, and counting
+    # both as independent evidence is what merges siblings who share a surname and a home.
+    location = {
+        "output_column_name": "location",
+        "comparison_levels": [
+            _null("(pc_l IS NULL OR pc_r IS NULL) AND (addr_l IS NULL OR addr_r IS NULL)"),
+            _level("addr_l = addr_r AND (pc_l = pc_r OR pc_l IS NULL OR pc_r IS NULL)", "same address"),
+            _level(f"pc_l = pc_r AND (addr_l IS NULL OR addr_r IS NULL OR {overlap} >= 0.6 OR {alike})",
+                   "same postcode, address alike or missing", tf_adjustment_column="pc", tf_adjustment_weight=1.0,
+                   disable_tf_exact_match_detection=True),
+            _level(f"addr_number_l = addr_number_r AND ({overlap} >= 0.6 OR {alike})",
+                   "address alike, postcode differs"),
+            _level("pc_l = pc_r OR levenshtein(pc_l, pc_r) <= 1", "same postcode, address differs"),
+            _level(f"pc_sector_l = pc_sector_r OR {overlap} >= 0.6", "same postcode sector"),
+            _level(f"pc_district_l = pc_district_r OR {overlap} >= 0.3", "same postcode district"),
+            _else(),
+        ],
+    }
+    phone = {
+        "output_column_name": "phone",
+        "comparison_levels": [
+            _null("phones_l IS NULL OR phones_r IS NULL"),
+            _level("list_has_any(phones_l, phones_r)", "a phone number shared"),
+            _else(),
+        ],
+    }
+    sex = {
+        "output_column_name": "sex",
+        "comparison_levels": [_null("sex_l IS NULL OR sex_r IS NULL"), _level("sex_l = sex_r", "exact"), _else()],
+    }
+    needs = {
+        "forename": {"forename"}, "surname": {"surname"}, "date_of_birth": {"date_of_birth", "age_years"},
+        "location": {"postcode", "address"}, "phone": {"phone_numbers"}, "sex": {"sex"},
+    }
+    chosen = [forename, surname, date_of_birth, location, phone, sex]
+    if present is None:
+        return chosen
+    return [c for c in chosen if needs[c["output_column_name"]] & present]
+
+
+def settings(present: set[str] | None = None) -> SettingsCreator:
+    """Splink settings: a dedupe across every source (records of one source may be duplicates too)."""
+    return SettingsCreator(
+        link_type="dedupe_only",
+        comparisons=comparisons(present),
+        blocking_rules_to_generate_predictions=list(BLOCKING_RULES),
+        retain_intermediate_calculation_columns=False,
+        retain_matching_columns=False,
+        additional_columns_to_retain=["source", "record_id"],
+        max_iterations=20,
+    )
+
+
+def _tolerate_zero_m_from_em() -> None:
+    """Work around Splink 5.0.0's EM writing an m of exactly 0 (a level no likely match fell in), which its
+    own validator then rejects (ValueError: below 1e-300): clamp to the smallest value it accepts. The
+    weight floor (``bound_weights``) then applies as for any other level."""
+    from splink.internals import expectation_maximisation as em
+
+    original = em.populate_m_u_from_lookup
+    if getattr(original, "clearsight_clamped", False):
+        return
+
+    def clamped(fixed: Any, level: Any, name: str, lookup: dict[str, dict[int, Any]]) -> None:
+        for record in lookup.get(name, {}).values():
+            for key in ("m_probability", "u_probability"):
+                value = record.get(key)
+                if isinstance(value, float | int) and value < 1e-300:
+                    record[key] = 1e-300
+        original(fixed, level, name, lookup)
+
+    clamped.clearsight_clamped = True  # type: ignore[attr-defined]
+    em.populate_m_u_from_lookup = clamped
+
+
+def train(linker: Linker, max_pairs: float = 2e6, seed: int = 1) -> dict[str, Any]:
+    """Estimate u by random sampling, the match rate from near-certain rules, then m by EM in two passes.
+
+    Each EM pass blocks on fields it then cannot estimate, so the two passes together estimate every
+    comparison: dates of birth fixed to train names, addresses and postcodes; names fixed to train the rest.
+    """
+    _tolerate_zero_m_from_em()
+    training = linker.training
+    training.estimate_probability_two_random_records_match(
+        [block_on("fn", "sn", "dob"), block_on("fn", "sn", "pc")], recall=0.7
+    )
+    training.estimate_u_using_random_sampling(max_pairs=max_pairs, seed=seed)
+    training.estimate_parameters_using_expectation_maximisation(block_on("dob"), estimate_without_term_frequencies=True)
+    training.estimate_parameters_using_expectation_maximisation(
+        block_on("fn", "sn"), estimate_without_term_frequencies=True
+    )
+    return bound_weights(linker.misc.save_model_to_json(overwrite=True))
+
+
+def bound_weights(model: dict[str, Any], lowest: float = -12.0) -> dict[str, Any]:
+    """Bound each level's match weight from below (the bound and the model version are kept in the JSON).
+
+    Why: EM on data where, say, a sex or surname never disagrees between true matches learns weights of
+    -70 or -100, so one keying error (or a marriage) would veto an otherwise certain match. A floor of -12
+    still outweighs any single agreeing field's evidence but no longer every field's together.
+    """
+    for comparison in model["comparisons"]:
+        for level in comparison["comparison_levels"]:
+            if level.get("is_null_level"):
+                continue
+            m, u = level.get("m_probability"), level.get("u_probability")
+            if isinstance(u, float | int) and u <= 0:  # never seen among random pairs: rare, not impossible
+                level["u_probability"] = u = 1e-9
+            if isinstance(m, float | int):
+                floor = u * 2.0**lowest if isinstance(u, float | int) else 1e-9
+                level["m_probability"] = max(m, floor)
+    model["clearsight_model_version"] = MODEL_VERSION
+    model["clearsight_weight_floor"] = lowest
+    return model
+
+
+def save(model: dict[str, Any], linker: Linker, folder: Path) -> Path:
+    """Write the model JSON and its charts (match weights, m/u) beside it; return the model's path."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "model.json"
+    path.write_text(json.dumps(model, indent=2, sort_keys=True))
+    charts = {
+        "match_weights": linker.visualisations.match_weights_chart(),
+        "m_u_parameters": linker.visualisations.m_u_parameters_chart(),
+    }
+    for name, chart in charts.items():
+        (folder / f"{name}.html").write_text(chart.to_html(inline=True), encoding="utf-8")
+        (folder / f"{name}.vl.json").write_text(json.dumps(chart.chart_dict, default=str))
+        _png(chart.chart_dict, folder / f"{name}.png")
+    return path
+
+
+def _png(spec: dict[str, Any], path: Path) -> None:
+    """A PNG of a chart when vl-convert is installed (optional: the HTML is the primary chart)."""
+    try:
+        import vl_convert
+    except ImportError:
+        return
+    path.write_bytes(vl_convert.vegalite_to_png(spec, scale=1.5))
+
+
+def load(path: Path) -> dict[str, Any]:
+    """A saved model, refused when it was made by other comparisons than this code's."""
+    model = json.loads(path.read_text())
+    if model.get("clearsight_model_version") != MODEL_VERSION:
+        raise ValueError(f"{path} was trained for {model.get('clearsight_model_version')}, not {MODEL_VERSION}")
+    return model
+
+
+def for_splink(model: dict[str, Any]) -> dict[str, Any]:
+    """The model without Clearsight's own keys, as Splink's settings reader wants it."""
+    return {k: v for k, v in model.items() if not k.startswith("clearsight_")}

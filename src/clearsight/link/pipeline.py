@@ -1,0 +1,246 @@
+"""The linkage pipeline: warehouse (or CSV) in, scored pairs, clusters under judgements, person_ids out.
+
+Both entry points score with the same Splink model definition (``link.model``) and cluster
+strongest-link-first under human judgements (``link.cluster``).
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from clearsight.errors import ClearsightError
+from clearsight.link import judgements, store
+from clearsight.link.cluster import cluster
+from clearsight.link.features import INPUT_COLUMNS
+from clearsight.link.model import MODEL_VERSION
+from clearsight.link.scoring import score
+from clearsight.progress import ProgressCallback, silent
+from clearsight.vault import Vault, load_key
+from clearsight.warehouse import connect
+
+__all__ = ["LinkSummary", "DEFAULT_THRESHOLD", "link_file", "model_dir_for", "run"]
+
+DEFAULT_THRESHOLD = 0.99
+"""Links at or above this probability join clusters: chosen for precision (see docs/linkage.md)."""
+
+
+@dataclass
+class LinkSummary:
+    """What a linkage run did; ``--json`` prints it."""
+
+    db: str
+    run_id: str
+    model_version: str
+    model_trained: bool
+    model_dir: str
+    records: int = 0
+    pairs_scored: int = 0
+    pairs_kept: int = 0
+    links: int = 0
+    persons: int = 0
+    refused: list[dict[str, object]] = field(default_factory=list)
+    judgements_replayed: int = 0
+    seconds: float = 0.0
+
+    def lines(self) -> list[str]:
+        return [
+            f"records: {self.records:,} linked into {self.persons:,} persons ({self.links:,} links)",
+            f"pairs scored: {self.pairs_scored:,}; kept as evidence: {self.pairs_kept:,}",
+            f"model: {self.model_version} ({'trained now' if self.model_trained else 'reused'}) in {self.model_dir}",
+            f"judgements replayed: {self.judgements_replayed}; merges refused: {len(self.refused)}",
+            *(f"refused: {r['record_l']} ~ {r['record_r']} (p={r['match_probability']:.4f}) contradicts "
+              f"'not same' for {r['judged_not_same']}" for r in self.refused),
+            f"seconds: {self.seconds:.1f}",
+        ]
+
+
+def model_dir_for(db: Path) -> Path:
+    """Where a warehouse's trained model and its charts are kept."""
+    return db.with_name(db.stem + ".link-model")
+
+
+def run(
+    db: Path,
+    engine: str = "duckdb",
+    retrain: bool = False,
+    progress: ProgressCallback = silent,
+    key_file: Path | None = None,
+    threshold: float = DEFAULT_THRESHOLD,
+) -> LinkSummary:
+    """Link every current person record of the warehouse at ``db`` and write ``person_link``."""
+    if engine != "duckdb":
+        raise ClearsightError(f"engine {engine!r} is not available for linkage yet; use --engine duckdb")
+    if not Path(db).exists():
+        raise ClearsightError(f"{db}: no such warehouse; run `clearsight ingest` first")
+    started = time.perf_counter()
+    key = load_key(key_file)
+    summary = LinkSummary(str(db), uuid.uuid4().hex[:12], MODEL_VERSION, False, str(model_dir_for(Path(db))))
+    con = connect(db)
+    mem = duckdb.connect()
+    try:
+        with Vault.open(db, key, read_only=True) as vault:
+            progress("link: read records", 0, 4)
+            summary.records = store.read_persons(con, vault, mem)
+            if summary.records == 0:
+                raise ClearsightError("the warehouse holds no person records to link")
+            progress("link: score pairs", 1, 4)
+            scored = score(mem, "cs_input", set(INPUT_COLUMNS), model_dir_for(Path(db)), retrain)
+            summary.model_trained, summary.pairs_scored, summary.pairs_kept = (
+                scored.trained, scored.pairs_scored, scored.pairs_kept)
+            progress("link: cluster", 2, 4)
+            links, refused = _cluster_warehouse(con, mem, vault, threshold, summary)
+        progress("link: write", 3, 4)
+        summary.seconds = time.perf_counter() - started
+        run_row: dict[str, object] = {
+            "run_id": summary.run_id, "started_at": datetime.now(UTC).replace(tzinfo=None),
+            "model_version": MODEL_VERSION, "model_trained": summary.model_trained, "records": summary.records,
+            "pairs_scored": summary.pairs_scored, "pairs_kept": summary.pairs_kept, "links": summary.links,
+            "persons": summary.persons, "refused": len(refused), "threshold": threshold, "seconds": summary.seconds,
+        }
+        store.write(con, mem, links, run_row, refused)
+        progress("link: write", 4, 4)
+    finally:
+        mem.close()
+        con.close()
+    return summary
+
+
+def _cluster_warehouse(
+    con: duckdb.DuckDBPyConnection, mem: duckdb.DuckDBPyConnection, vault: Vault, threshold: float,
+    summary: LinkSummary,
+) -> tuple[pa.Table, list[tuple[str, str, float, str, str]]]:
+    rows = mem.execute(
+        "SELECT unique_id, source, submission_id, record_id, CAST(received_at AS VARCHAR) FROM cs_input"
+    ).fetchall()
+    key_of = {uid: judgements.record_key(source, rid) for uid, source, _, rid, _ in rows}
+    by_key: dict[str, list[str]] = {}
+    for uid, key in key_of.items():
+        by_key.setdefault(key, []).append(uid)
+    first_seen: dict[str, tuple[str, str]] = {}
+    for uid, _, _, _, received in rows:
+        first_seen[uid] = (received, key_of[uid])
+    for uids in by_key.values():  # one record in several current returns: first seen at its earliest
+        earliest = min(first_seen[u] for u in uids)
+        for u in uids:
+            first_seen[u] = earliest
+    pairs = mem.execute(
+        "SELECT unique_id_l, unique_id_r, match_probability FROM cs_pairs WHERE match_probability >= ?", [threshold]
+    ).fetchall()
+    links = [(a, b, float(p)) for a, b, p in pairs]
+    # the same source record in two current returns is one record; 'same' judgements are links too
+    links += [(uids[0], other, 1.0) for uids in by_key.values() for other in uids[1:]]
+    live = judgements.live(con)
+    summary.judgements_replayed = len(live)
+    for j in live:
+        if j.judgement == judgements.Judgement.same and j.record_a in by_key and j.record_b in by_key:
+            links.append((by_key[j.record_a][0], by_key[j.record_b][0], 1.0))
+    cannot = [(a, b) for j in live if j.judgement == judgements.Judgement.not_same
+              for a in by_key.get(j.record_a, []) for b in by_key.get(j.record_b, [])]
+    clusters = cluster(key_of, links, cannot)
+    ids = store.person_ids(clusters, first_seen, vault)
+    sizes: dict[str, int] = {}
+    for root in clusters.root.values():
+        sizes[root] = sizes.get(root, 0) + 1
+    summary.links = len(clusters.joined_at)
+    summary.persons = len(sizes)
+    refused = [(key_of[r.left], key_of[r.right], r.match_probability, key_of[r.blocked_by[0]],
+                key_of[r.blocked_by[1]]) for r in clusters.refused]
+    summary.refused = [
+        {"record_l": a, "record_r": b, "match_probability": p, "judged_not_same": f"{x} / {y}"}
+        for a, b, p, x, y in refused
+    ]
+    table = pa.table({
+        "source": [r[1] for r in rows], "submission_id": [r[2] for r in rows], "record_id": [r[3] for r in rows],
+        "person_id": [ids[r[0]] for r in rows],
+        "match_probability": pa.array([clusters.joined_at.get(r[0]) for r in rows], pa.float64()),
+        "cluster_size": pa.array([sizes[clusters.root[r[0]]] for r in rows], pa.int64()),
+        "run_id": [summary.run_id] * len(rows), "model_version": [MODEL_VERSION] * len(rows),
+    })
+    return table, refused
+
+
+_FILE_COLUMNS = ("record_id", "source", "forename", "surname", "aliases", "date_of_birth", "age_years", "sex",
+                 "postcode", "address", "phone_numbers")
+
+
+def link_file(
+    persons_csv: Path,
+    out_csv: Path,
+    threshold: float = DEFAULT_THRESHOLD,
+    model_path: Path | None = None,
+    pairs_out: Path | None = None,
+) -> dict[str, object]:
+    """Link a standalone CSV of person records; write ``record_id,cluster_id,match_probability``.
+
+    Unknown columns are ignored and missing ones read as empty. The model is trained on the file itself
+    (each extract has its own error rates) unless ``model_path`` names a saved model's folder. ``pairs_out``
+    also writes every pair kept as evidence (``record_id_l,record_id_r,match_probability,match_weight``),
+    which is what a precision-recall curve needs.
+    """
+    if not Path(persons_csv).is_file():
+        raise ClearsightError(f"{persons_csv}: no such file")
+    started = time.perf_counter()
+    mem = duckdb.connect()
+    try:
+        mem.execute("CREATE TABLE cs_raw AS SELECT * FROM read_csv(?, all_varchar = true, header = true)",
+                    [str(persons_csv)])
+        header = [row[0] for row in mem.execute("DESCRIBE cs_raw").fetchall()]
+        lower = {name.lower().strip(): name for name in header}
+        if "record_id" not in lower:
+            raise ClearsightError(f"{persons_csv}: no record_id column (columns: {', '.join(header)})")
+        present = {name for name in _FILE_COLUMNS if name in lower}
+        select = ", ".join(f'"{lower[name]}" AS {name}' for name in sorted(present))
+        mem.execute(
+            f"CREATE TABLE cs_input AS SELECT {select}{', ' if select else ''}"
+            "CAST(row_number() OVER () AS VARCHAR) AS unique_id FROM cs_raw"
+        )
+        if "source" not in present:
+            mem.execute("ALTER TABLE cs_input ADD COLUMN source VARCHAR DEFAULT ''")
+        present |= {"unique_id", "source"}
+        scored = score(mem, "cs_input", present, model_path, retrain=False)
+        rows = mem.execute("SELECT unique_id, record_id FROM cs_input ORDER BY CAST(unique_id AS BIGINT)").fetchall()
+        pairs = mem.execute(
+            "SELECT unique_id_l, unique_id_r, match_probability FROM cs_pairs WHERE match_probability >= ?",
+            [threshold],
+        ).fetchall()
+        clusters = cluster([r[0] for r in rows], [(a, b, float(p)) for a, b, p in pairs])
+        first: dict[str, int] = {}
+        for uid, _ in rows:
+            root = clusters.root[uid]
+            first.setdefault(root, int(uid))
+        out = pa.table({
+            "record_id": [r[1] for r in rows],
+            "cluster_id": [f"C{first[clusters.root[r[0]]]:08d}" for r in rows],
+            "match_probability": pa.array([clusters.joined_at.get(r[0]) for r in rows], pa.float64()),
+        })
+        if pairs_out is not None:
+            mem.execute(
+                "COPY (SELECT l.record_id AS record_id_l, r.record_id AS record_id_r, p.match_probability, "
+                "p.match_weight FROM cs_pairs p JOIN cs_input l ON l.unique_id = p.unique_id_l JOIN cs_input r "
+                f"ON r.unique_id = p.unique_id_r ORDER BY 3 DESC, 1, 2) TO '{_sql_path(pairs_out)}' (HEADER)"
+            )
+        mem.register("cs_out", out)
+        out_csv.parent.mkdir(parents=True, exist_ok=True)
+        mem.execute(f"COPY cs_out TO '{_sql_path(out_csv)}' (HEADER, DELIMITER ',')")
+        summary = {"records": scored.records, "pairs_scored": scored.pairs_scored, "pairs_kept": scored.pairs_kept,
+                   "clusters": len(set(first)), "links": len(clusters.joined_at),
+                   "seconds_train": scored.seconds_train, "seconds_predict": scored.seconds_predict,
+                   "seconds": time.perf_counter() - started, "out": str(out_csv), "comparisons": scored.comparisons}
+    finally:
+        mem.close()
+    return summary
+
+
+def _sql_path(path: Path) -> str:
+    return str(path).replace("'", "''")
+
+
+def summary_dict(summary: LinkSummary) -> dict[str, object]:
+    return asdict(summary)

@@ -1,0 +1,182 @@
+"""Linkage on synthetic data: accuracy against the truth, stable ids, judgements replayed, link-file contract."""
+
+from __future__ import annotations
+
+import csv
+import random
+from pathlib import Path
+
+import duckdb
+import pytest
+from typer.testing import CliRunner
+
+from clearsight import ingest, link
+from clearsight.cli import app
+from clearsight.link import judgements
+from clearsight.link.cluster import cluster
+from clearsight.link.evaluate import bcubed, pairwise, recall_at_precision
+from clearsight.synth import run as synth_run
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def linked(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    root = tmp_path_factory.mktemp("link-synth")
+    synth_run(root / "synth", scale="tiny", years=1, seed=1)
+    db = root / "w.duckdb"
+    ingest.run(root / "synth" / "submissions", db)
+    link.run(db)
+    return db, root / "synth" / "truth" / "persons.csv"
+
+
+def _truth(path: Path) -> dict[str, str]:
+    with open(path, newline="", encoding="utf-8") as stream:
+        return {f"{r['source']}:{r['record_id']}": r["true_person_id"] for r in csv.DictReader(stream)}
+
+
+def _person_ids(db: Path) -> dict[str, str]:
+    con = duckdb.connect(str(db), read_only=True)
+    rows = con.execute("SELECT source, record_id, person_id FROM person_link").fetchall()
+    con.close()
+    return {f"{s}:{r}": p for s, r, p in rows}
+
+
+def test_linkage_on_synthetic_data_is_precise_and_finds_most_pairs(linked: tuple[Path, Path]) -> None:
+    db, truth_csv = linked
+    truth, predicted = _truth(truth_csv), _person_ids(db)
+    metrics = pairwise(predicted, truth)
+    assert metrics.true_pairs > 50
+    assert metrics.precision >= 0.99 and metrics.recall >= 0.9, metrics
+    assert min(bcubed(predicted, truth)) >= 0.98
+
+
+def test_person_ids_are_pseudonymous_and_stable_across_runs(linked: tuple[Path, Path]) -> None:
+    db, _ = linked
+    before = _person_ids(db)
+    summary = link.run(db)
+    assert not summary.model_trained  # the saved model is reused
+    assert _person_ids(db) == before
+    assert all(pid.startswith("P") and len(pid) == 17 for pid in before.values())
+    assert (db.parent / "w.link-model" / "match_weights.html").is_file()
+
+
+def test_judgements_are_replayed_and_a_contradicting_merge_is_refused(linked: tuple[Path, Path]) -> None:
+    db, _ = linked
+    ids = _person_ids(db)
+    groups: dict[str, list[str]] = {}
+    for record, pid in sorted(ids.items()):
+        groups.setdefault(pid, []).append(record)
+    a, b = next(members[:2] for members in groups.values() if len(members) == 2)
+    singles = [members[0] for members in groups.values() if len(members) == 1]
+    con = duckdb.connect(str(db))
+    judgements.record(con, a, b, "not_same", by="analyst", why="different children, checked with the school")
+    same_id = judgements.record(con, singles[0], singles[1], "same", by="analyst", why="confirmed by social worker")
+    con.close()
+    summary = link.run(db)
+    after = _person_ids(db)
+    assert after[a] != after[b]
+    assert after[singles[0]] == after[singles[1]]
+    assert {(r["record_l"], r["record_r"]) for r in summary.refused} and summary.judgements_replayed == 2
+    con = duckdb.connect(str(db))
+    judgements.withdraw(con, same_id, by="auditor")
+    assert con.execute("SELECT count(*) FROM link_judgement").fetchall() == [(2,)]  # kept, stamped
+    con.close()
+    link.run(db)
+    assert _person_ids(db)[singles[0]] != _person_ids(db)[singles[1]]
+
+
+def test_link_explain_shows_the_waterfall_of_a_linked_pair(linked: tuple[Path, Path]) -> None:
+    db, _ = linked
+    con = duckdb.connect(str(db), read_only=True)
+    a, b = con.execute(
+        "SELECT source_l || ':' || record_id_l, source_r || ':' || record_id_r FROM link_evidence "
+        "ORDER BY match_probability DESC, 1, 2 LIMIT 1"
+    ).fetchall()[0]
+    con.close()
+    result = runner.invoke(app, ["link-explain", a, b, "--db", str(db), "--json"])
+    assert result.exit_code == 0, result.output
+    assert '"comparison": "forename"' in result.output and '"linked_same_person": true' in result.output
+
+
+def test_link_file_contract(tmp_path: Path, linked: tuple[Path, Path]) -> None:
+    _, truth_csv = linked
+    with open(truth_csv, newline="", encoding="utf-8") as stream:
+        rows = list(csv.DictReader(stream))
+    persons = tmp_path / "persons.csv"
+    with open(persons, "w", newline="", encoding="utf-8") as stream:  # truth dropped, sex missing, one extra
+        fields = ["record_id", "source", "forename", "surname", "date_of_birth", "postcode", "address", "extra"]
+        writer = csv.DictWriter(stream, fieldnames=fields)
+        writer.writeheader()
+        for r in rows:
+            writer.writerow({**{k: r[k] for k in fields[:-1]}, "record_id": f"{r['source']}:{r['record_id']}",
+                             "extra": "ignored"})
+    out = tmp_path / "clusters.csv"
+    result = runner.invoke(app, ["link-file", str(persons), "--out", str(out), "--pairs", str(tmp_path / "p.csv")])
+    assert result.exit_code == 0, result.output
+    with open(out, newline="", encoding="utf-8") as stream:
+        reader = csv.DictReader(stream)
+        assert reader.fieldnames == ["record_id", "cluster_id", "match_probability"]
+        clusters = {r["record_id"]: r["cluster_id"] for r in reader}
+    assert len(clusters) == len(rows)
+    truth = _truth(truth_csv)
+    metrics = pairwise(clusters, truth)
+    assert metrics.precision >= 0.99 and metrics.recall >= 0.9, metrics
+
+
+def test_link_file_without_record_id_is_explained(tmp_path: Path) -> None:
+    persons = tmp_path / "p.csv"
+    persons.write_text("name\nAmy\n")
+    result = runner.invoke(app, ["link-file", str(persons), "--out", str(tmp_path / "o.csv")])
+    assert result.exit_code != 0
+
+
+def _components(nodes: list[str], edges: list[tuple[str, str, float]]) -> set[frozenset[str]]:
+    """The slow, obvious oracle: breadth-first search."""
+    neighbours: dict[str, set[str]] = {n: set() for n in nodes}
+    for a, b, _ in edges:
+        neighbours[a].add(b)
+        neighbours[b].add(a)
+    seen: set[str] = set()
+    out = set()
+    for n in nodes:
+        if n in seen:
+            continue
+        stack, part = [n], set()
+        while stack:
+            x = stack.pop()
+            if x not in part:
+                part.add(x)
+                stack.extend(neighbours[x] - part)
+        seen |= part
+        out.add(frozenset(part))
+    return out
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_clustering_without_judgements_is_connected_components(seed: int) -> None:
+    rng = random.Random(seed)
+    nodes = [f"r{i}" for i in range(rng.randint(1, 40))]
+    edges = [(rng.choice(nodes), rng.choice(nodes), rng.random()) for _ in range(rng.randint(0, 50))]
+    edges = [(a, b, p) for a, b, p in edges if a != b]
+    result = cluster(nodes, edges)
+    assert {frozenset(m) for m in result.members().values()} == _components(nodes, edges)
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_clustering_never_joins_records_judged_not_same(seed: int) -> None:
+    rng = random.Random(seed)
+    nodes = [f"r{i}" for i in range(30)]
+    edges = [(rng.choice(nodes), rng.choice(nodes), rng.random()) for _ in range(60)]
+    cannot = [(rng.choice(nodes), rng.choice(nodes)) for _ in range(5)]
+    cannot = [(a, b) for a, b in cannot if a != b]
+    result = cluster(nodes, [(a, b, p) for a, b, p in edges if a != b], cannot)
+    assert all(result.root[a] != result.root[b] for a, b in cannot)
+
+
+def test_metrics_on_a_known_case() -> None:
+    truth = {"a": "1", "b": "1", "c": "1", "d": "2"}
+    predicted = {"a": "x", "b": "x", "c": "y", "d": "y"}
+    metrics = pairwise(predicted, truth)
+    assert (metrics.correct_pairs, metrics.predicted_pairs, metrics.true_pairs) == (1, 2, 3)
+    assert recall_at_precision([("a", "b", 0.9), ("c", "d", 0.8), ("a", "c", 0.7)], truth) == (1 / 3, 0.9)
