@@ -38,7 +38,12 @@ def measure(name: str, submissions: Path, scratch: Path) -> dict:
         return {"name": name, "error": done.stderr[-2000:]}
     peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     result = json.loads(done.stdout.strip().splitlines()[-1])
-    return {"name": name, "seconds": round(seconds, 3), "peak_rss_mib": round(max(peak_kib, before) / 1024, 1), **result}
+    return {
+        "name": name,
+        "seconds": round(seconds, 3),
+        "peak_rss_mib": round(max(peak_kib, before) / 1024, 1),
+        **result,
+    }
 
 
 def main() -> None:

@@ -120,8 +120,10 @@ def test_encodings_and_delimiters_are_detected(tmp_path: Path) -> None:
     summary = _ingest(root, tmp_path / "w.duckdb")
     persons = next(f for f in summary.returns[0]["files"] if f["table"] == "person")
     assert (persons["encoding"], persons["delimiter"]) == ("cp1252", ";")
-    con = duckdb.connect(str(tmp_path / "w.duckdb"))
-    names = {r[0] for r in con.execute("SELECT forename || ' ' || surname FROM person").fetchall()}
+    from clearsight.vault import Vault
+
+    with Vault.open(tmp_path / "w.duckdb", read_only=True) as vault:
+        names = {f"{r['forename']} {r['surname']}" for r in vault.get_persons().to_pylist()}
     assert names == {"Zoë Smith", "Amy O’Brien"}
 
 

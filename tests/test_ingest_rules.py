@@ -341,3 +341,21 @@ def test_excel_with_title_rows_and_several_sheets_json_and_parquet_all_load(tmp_
         __import__("datetime").date(2024, 3, 1),
         False,
     )
+
+
+def test_parquet_booleans_and_timestamps_read_as_the_profile_words(tmp_path: Path) -> None:
+    import datetime as dt
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from clearsight.ingest.readers import read_file
+
+    path = tmp_path / "m.parquet"
+    stamp = pa.array([dt.datetime(2025, 1, 5, 15, 45)], pa.timestamp("ms"))
+    pq.write_table(pa.table({"flag": [True], "at": stamp}), path)
+    mapping = FileMapping(pattern="*", table="missing_episode", format="parquet", columns={},
+                          true_values=["Yes"], false_values=["No"])
+    raw = read_file(path, mapping)
+    assert raw.data["c0"].to_pylist() == ["Yes"]
+    assert raw.data["c1"].to_pylist() == ["2025-01-05 15:45:00"]

@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from clearsight.errors import ClearsightError
-from clearsight.ingest.load import FileResult, ReturnResult, load_return
+from clearsight.ingest.load import FileResult, ReturnResult, load_returns
 from clearsight.ingest.profile import ProfileError
 from clearsight.ingest.returns import discover
 from clearsight.progress import ProgressCallback, silent
@@ -85,10 +85,8 @@ def run(submissions: Path, db: Path, progress: ProgressCallback = silent) -> Ing
     summary = IngestSummary(db=str(db), returns_found=len(returns), problems=problems)
     con = connect(db)
     try:
-        for done, ret in enumerate(returns):
-            progress("ingest returns", done, len(returns))
-            _add(summary, load_return(con, ret, standard))
-        progress("ingest returns", len(returns), len(returns))
+        for result in load_returns(con, returns, standard, str(db), progress):
+            _add(summary, result)
     finally:
         con.close()
     return summary

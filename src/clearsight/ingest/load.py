@@ -1,11 +1,14 @@
-"""Load one return into the warehouse in a single transaction: all of it, or (if killed) none of it.
+"""Load returns into the warehouse in batches, each in one transaction: all of it, or (if killed) none.
 
-Rows that pass every error rule are loaded with lineage; every other row goes to quarantine with all its
-reasons. For every file, rows in = rows loaded + rows quarantined.
+A batch is a run of returns read, normalised (Arrow) and validated together (one SQL pass per standard
+table), so that the cost per file is a read, not dozens of SQL statements. Rows that pass every error rule
+are loaded with lineage; every other row goes to quarantine with all its reasons. For every file,
+rows in = rows loaded + rows quarantined.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 from collections import Counter
@@ -13,14 +16,21 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import duckdb
+import pyarrow as pa
+import pyarrow.compute as pc
 
+from clearsight.ingest.identifiers import BatchVault
+from clearsight.ingest.normalise import normalise
 from clearsight.ingest.profile import FileMapping
 from clearsight.ingest.readers import ROW, FileRejected, RawTable, read_file
 from clearsight.ingest.register import is_locked
 from clearsight.ingest.returns import Return, ReturnFile
-from clearsight.ingest.validate import ColumnReport, ident, quote, stage_file
+from clearsight.ingest.validate import ColumnReport, Formats, ident, match_columns, quote, validate_table
+from clearsight.progress import ProgressCallback, silent
 from clearsight.standard import Standard, Table
 from clearsight.warehouse import LINEAGE_COLUMNS
+
+BATCH_BYTES = 256 * 1024 * 1024  # files read per transaction; bounds memory on a national, multi-year run
 
 
 @dataclass
@@ -49,19 +59,20 @@ class ReturnResult:
     submission_id: str
     submitter_code: str
     label: str
-    status: str  # loaded | already loaded
+    status: str  # loaded | already loaded | locked
     files: list[FileResult] = field(default_factory=list)
 
 
 @dataclass
-class _Staged:
-    key: str
-    file: ReturnFile
+class _File:
+    key: int
+    ret_key: int
     mapping: FileMapping
     table: Table
     raw: RawTable
     columns: ColumnReport
     result: FileResult
+    normalised: pa.Table | None = None
 
 
 def fault_point(name: str) -> None:
@@ -70,135 +81,189 @@ def fault_point(name: str) -> None:
         os.kill(os.getpid(), signal.SIGKILL)
 
 
-def load_return(con: duckdb.DuckDBPyConnection, ret: Return, standard: Standard) -> ReturnResult:
-    """Validate and load one return; a return already loaded (same files) is skipped."""
-    sid = ret.submission_id
-    result = ReturnResult(sid, ret.profile.submitter_code, ret.label, "loaded")
-    if con.execute("SELECT count(*) FROM submission WHERE submission_id = ?", [sid]).fetchone()[0]:
-        result.status = "already loaded"
-        return result
-    if is_locked(con, ret.profile.submitter_code, ret.info.period_start, ret.info.period_end):
-        result.status = "locked"  # a signed-off, locked return is never superseded until it is unlocked
-        return result
+def load_returns(
+    con: duckdb.DuckDBPyConnection,
+    returns: list[Return],
+    standard: Standard,
+    db_path: str,
+    progress: ProgressCallback = silent,
+) -> list[ReturnResult]:
+    """Validate and load every return; a return already loaded (same files) or locked is skipped."""
+    results: list[ReturnResult] = []
+    batch: list[tuple[Return, ReturnResult]] = []
+    size = 0
+    for done, ret in enumerate(returns):
+        result = ReturnResult(ret.submission_id, ret.profile.submitter_code, ret.label, "loaded")
+        results.append(result)
+        if con.execute("SELECT count(*) FROM submission WHERE submission_id = ?", [ret.submission_id]).fetchone()[0]:
+            result.status = "already loaded"
+        elif is_locked(con, ret.profile.submitter_code, ret.info.period_start, ret.info.period_end):
+            result.status = "locked"  # a signed-off, locked return is never superseded until unlocked
+        else:
+            batch.append((ret, result))
+            size += sum(f.path.stat().st_size for f in ret.files)
+        if batch and (size >= BATCH_BYTES or done == len(returns) - 1):
+            _load_batch(con, batch, standard, db_path)
+            batch, size = [], 0
+        progress("ingest returns", done + 1, len(returns))
+    return results
+
+
+def _load_batch(
+    con: duckdb.DuckDBPyConnection, batch: list[tuple[Return, ReturnResult]], standard: Standard, db_path: str
+) -> None:
+    vault = BatchVault(con, db_path)
+    names: list[str] = []
     con.execute("BEGIN TRANSACTION")
     try:
-        staged = _stage_all(con, ret, standard, result)
-        _cross_file_checks(con, staged, standard)
-        _write(con, ret, staged, standard, result)
+        files, formats = _read_all(batch, standard)
+        names = _register(con, batch, files)
+        tables = sorted({f.table.name for f in files})
+        for name in tables:
+            validate_table(con, standard.table(name), standard, f"batch_{name}", formats)
+        _malformed(con, files)
+        _cross_file_checks(con, standard, tables)
+        _write(con, standard, tables, files, vault)
+        _bookkeeping(con, batch, files, standard)
+        vault.commit()  # before the warehouse commits: a vault failure rolls the batch back
         fault_point("before-commit")
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
+        vault.close()
         raise
     finally:
-        for item in locals().get("staged", []) or []:
-            con.unregister(f"raw_{item.key}")
-    return result
+        for name in names:
+            con.unregister(name)
 
 
-def _file_label(item: ReturnFile, mapping: FileMapping) -> str:
+def _label(item: ReturnFile, mapping: FileMapping) -> str:
     return f"{item.name}#{mapping.sheet}" if mapping.format == "xlsx" else item.name
 
 
-def _stage_all(con: duckdb.DuckDBPyConnection, ret: Return, standard: Standard, result: ReturnResult) -> list[_Staged]:
-    staged: list[_Staged] = []
-    received = ret.info.received_at.date()
-    for item in ret.unmapped:
-        rejected = FileResult(
-            item.name, None, rejected="FILE-UNMAPPED: no entry of the submitter profile matches this file"
+def _read_all(batch: list[tuple[Return, ReturnResult]], standard: Standard) -> tuple[list[_File], Formats]:
+    files: list[_File] = []
+    formats = Formats()
+    for ret_key, (ret, result) in enumerate(batch):
+        for item in ret.unmapped:
+            result.files.append(FileResult(item.name, None, rejected="FILE-UNMAPPED: no entry of the profile matches"))
+        for item in ret.files:
+            for mapping in item.mappings:
+                file_result = FileResult(_label(item, mapping), mapping.table)
+                result.files.append(file_result)
+                try:
+                    raw = read_file(item.path, mapping)
+                except FileRejected as error:
+                    file_result.rejected = f"{error.code}: {error.message}"
+                    continue
+                except (OSError, UnicodeDecodeError, ValueError) as error:
+                    file_result.rejected = f"FILE-UNREADABLE: {type(error).__name__}"
+                    continue
+                table = standard.table(mapping.table)
+                columns = match_columns(raw, mapping, table)
+                file_result.rows_in = raw.rows_in
+                file_result.encoding, file_result.delimiter = raw.encoding, raw.delimiter
+                file_result.unknown_columns = columns.unknown + [f"{c} (mapped twice)" for c in columns.duplicated]
+                file_result.missing_columns = columns.missing_required
+                files.append(_File(len(files), ret_key, mapping, table, raw, columns, file_result))
+    for entry in files:
+        ret = batch[entry.ret_key][0]
+        entry.normalised = normalise(
+            entry.raw,
+            entry.mapping,
+            entry.table,
+            entry.columns,
+            entry.key,
+            entry.ret_key,
+            ret.info.received_at.date(),
+            formats.date_id(entry.mapping),
+            formats.datetime_id(entry.mapping),
         )
-        result.files.append(rejected)
-    for item in ret.files:
-        for mapping in item.mappings:
-            label = _file_label(item, mapping)
-            file_result = FileResult(label, mapping.table)
-            result.files.append(file_result)
-            try:
-                raw = read_file(item.path, mapping)
-            except FileRejected as error:
-                file_result.rejected = f"{error.code}: {error.message}"
-                continue
-            except (OSError, UnicodeDecodeError, ValueError) as error:
-                file_result.rejected = f"FILE-UNREADABLE: {type(error).__name__}"
-                continue
-            key = str(len(staged))
-            con.register(f"raw_{key}", raw.data)
-            table = standard.table(mapping.table)
-            columns = stage_file(con, key, f"raw_{key}", raw, mapping, table, standard, received)
-            file_result.rows_in = raw.rows_in
-            file_result.encoding, file_result.delimiter = raw.encoding, raw.delimiter
-            file_result.unknown_columns = columns.unknown + [f"{name} (mapped twice)" for name in columns.duplicated]
-            file_result.missing_columns = columns.missing_required
-            if raw.malformed:
-                rows = ", ".join(f"({number}, {quote(reason)})" for number, reason in raw.malformed)
-                con.execute(
-                    f"INSERT INTO issues_{key} SELECT n, NULL, NULL, 'ROW-MALFORMED', 'error', reason "
-                    f"FROM (VALUES {rows}) AS v(n, reason)"
-                )
-            staged.append(_Staged(key, item, mapping, table, raw, columns, file_result))
-    return staged
+    return files, formats
 
 
-def _key_of(table: Table) -> str:
-    return ", ".join(ident(name) for name in table.primary_key)
+def _register(
+    con: duckdb.DuckDBPyConnection, batch: list[tuple[Return, ReturnResult]], files: list[_File]
+) -> list[str]:
+    by_table: dict[str, list[pa.Table]] = {}
+    for entry in files:
+        by_table.setdefault(entry.table.name, []).append(entry.normalised)
+    names = []
+    for name, parts in by_table.items():
+        con.register(f"batch_{name}", pa.concat_tables(parts))
+        names.append(f"batch_{name}")
+    con.register(
+        "batch_returns",
+        pa.table(
+            {
+                "__s": pa.array(range(len(batch)), pa.int32()),
+                "submission_id": [ret.submission_id for ret, _ in batch],
+                "source": [ret.profile.submitter_code for ret, _ in batch],
+            }
+        ),
+    )
+    con.register(
+        "batch_files",
+        pa.table(
+            {
+                "__k": pa.array([f.key for f in files], pa.int32()),
+                "label": [f.result.file for f in files],
+            }
+        ),
+    )
+    return [*names, "batch_returns", "batch_files"]
 
 
-def _cross_file_checks(con: duckdb.DuckDBPyConnection, staged: list[_Staged], standard: Standard) -> None:
-    """Duplicate records within the return, then references to records that are absent or quarantined."""
-    by_table: dict[str, list[_Staged]] = {}
-    for item in staged:
-        by_table.setdefault(item.table.name, []).append(item)
-    for name, items in by_table.items():
-        table = standard.table(name)
-        key = _key_of(table)
-        union = " UNION ALL ".join(
-            f"SELECT {item.key} AS k, {ROW}, {quote(item.result.file)} AS f, {key} FROM typed_{item.key}"
-            for item in items
-        )
-        not_null = " AND ".join(f"{ident(n)} IS NOT NULL" for n in table.primary_key)
-        con.execute(
-            f"CREATE OR REPLACE TEMP TABLE dups AS SELECT k, {ROW}, first_f, first_row FROM ("
-            f"SELECT k, {ROW}, row_number() OVER w AS n, first_value(f) OVER w AS first_f, "
-            f"first_value({ROW}) OVER w AS first_row FROM ({union}) WHERE {not_null} "
-            f"WINDOW w AS (PARTITION BY {key} ORDER BY k, {ROW})) WHERE n > 1"
-        )
-        for item in items:
+def _malformed(con: duckdb.DuckDBPyConnection, files: list[_File]) -> None:
+    for entry in files:
+        if entry.raw.malformed:
+            rows = ", ".join(f"({number}, {quote(reason)})" for number, reason in entry.raw.malformed)
             con.execute(
-                f"INSERT INTO issues_{item.key} SELECT {ROW}, {quote(', '.join(table.primary_key))}, NULL, "
-                f"'KEY-DUPLICATE', 'error', 'the same record as row ' || first_row || ' of ' || first_f "
-                f"FROM dups WHERE k = {item.key}"
+                f"INSERT INTO issues_{entry.table.name} SELECT {entry.ret_key}, {entry.key}, n, NULL, NULL, "
+                f"'ROW-MALFORMED', 'error', reason FROM (VALUES {rows}) AS v(n, reason)"
             )
-    for name in _dependency_order(standard, by_table):
-        table = standard.table(name)
-        for foreign in table.foreign_keys:
-            targets = by_table.get(foreign.table, [])
-            target_cols = ", ".join(ident(n) for n in foreign.table_fields)
-            good = (
-                " UNION ALL ".join(
-                    f"SELECT {target_cols} FROM typed_{t.key} WHERE {ROW} NOT IN "
-                    f"(SELECT {ROW} FROM issues_{t.key} WHERE severity = 'error')"
-                    for t in targets
-                )
-                or f"SELECT {', '.join('NULL AS ' + ident(n) for n in foreign.table_fields)} WHERE FALSE"
-            )
-            pairs = zip(foreign.fields, foreign.table_fields, strict=True)
-            on = " AND ".join(f"s.{ident(a)} = g.{ident(b)}" for a, b in pairs)
-            present = " AND ".join(f"s.{ident(a)} IS NOT NULL" for a in foreign.fields)
-            for item in by_table[name]:
-                con.execute(
-                    f"INSERT INTO issues_{item.key} SELECT s.{ROW}, {quote(', '.join(foreign.fields))}, "
-                    f"s.{ident('__t_' + foreign.fields[0])}, 'REF-MISSING', 'error', "
-                    f"{quote(_missing_reference_message(foreign.table))} "
-                    f"FROM typed_{item.key} s WHERE {present} AND NOT EXISTS "
-                    f"(SELECT 1 FROM ({good}) g WHERE {on})"
-                )
 
 
 def _missing_reference_message(table: str) -> str:
     return f"refers to a record of the {table} table that is not in this return, or was quarantined"
 
 
-def _dependency_order(standard: Standard, present: dict[str, list[_Staged]]) -> list[str]:
+def _cross_file_checks(con: duckdb.DuckDBPyConnection, standard: Standard, tables: list[str]) -> None:
+    """Records repeated within a return, then references to records absent from it or quarantined."""
+    for name in tables:
+        table = standard.table(name)
+        key = ", ".join(ident(n) for n in table.primary_key)
+        not_null = " AND ".join(f"{ident(n)} IS NOT NULL" for n in table.primary_key)
+        con.execute(
+            f"INSERT INTO issues_{name} SELECT d.__s, d.__k, d.{ROW}, {quote(', '.join(table.primary_key))}, NULL, "
+            f"'KEY-DUPLICATE', 'error', 'the same record as row ' || d.first_row || ' of ' || f.label FROM ("
+            f"SELECT __s, __k, {ROW}, row_number() OVER w AS n, first_value(__k) OVER w AS first_k, "
+            f"first_value({ROW}) OVER w AS first_row FROM typed_{name} WHERE {not_null} "
+            f"WINDOW w AS (PARTITION BY __s, {key} ORDER BY __k, {ROW})) d "
+            "JOIN batch_files f ON f.__k = d.first_k WHERE d.n > 1"
+        )
+    for name in _dependency_order(standard, tables):
+        for foreign in standard.table(name).foreign_keys:
+            target_cols = ", ".join(f"g.{ident(n)}" for n in foreign.table_fields)
+            if foreign.table in tables:
+                good = (
+                    f"SELECT g.__s, {target_cols} FROM typed_{foreign.table} g WHERE NOT EXISTS (SELECT 1 FROM "
+                    f"issues_{foreign.table} i WHERE i.severity = 'error' AND i.__k = g.__k AND i.{ROW} = g.{ROW})"
+                )
+            else:
+                good = f"SELECT NULL::INTEGER AS __s, {', '.join('NULL AS ' + ident(n) for n in foreign.table_fields)}"
+            pairs = zip(foreign.fields, foreign.table_fields, strict=True)
+            on = " AND ".join(f"s.{ident(a)} = g.{ident(b)}" for a, b in pairs)
+            present = " AND ".join(f"s.{ident(a)} IS NOT NULL" for a in foreign.fields)
+            con.execute(
+                f"INSERT INTO issues_{name} SELECT s.__s, s.__k, s.{ROW}, {quote(', '.join(foreign.fields))}, "
+                f"s.{ident('__t_' + foreign.fields[0])}, 'REF-MISSING', 'error', "
+                f"{quote(_missing_reference_message(foreign.table))} FROM typed_{name} s WHERE {present} "
+                f"AND NOT EXISTS (SELECT 1 FROM ({good}) g WHERE g.__s = s.__s AND {on})"
+            )
+
+
+def _dependency_order(standard: Standard, present: list[str]) -> list[str]:
     """Tables that are referenced before the tables that refer to them."""
     order: list[str] = []
 
@@ -216,117 +281,165 @@ def _dependency_order(standard: Standard, present: dict[str, list[_Staged]]) -> 
 
 
 def _write(
-    con: duckdb.DuckDBPyConnection, ret: Return, staged: list[_Staged], standard: Standard, result: ReturnResult
+    con: duckdb.DuckDBPyConnection, standard: Standard, tables: list[str], files: list[_File], vault: BatchVault
 ) -> None:
-    sid, source = ret.submission_id, ret.profile.submitter_code
-    for item in staged:
-        key, label, table = item.key, item.result.file, item.table
-        bad = f"(SELECT {ROW} FROM issues_{key} WHERE severity = 'error')"
-        lineage = ", ".join(name for name, _ in LINEAGE_COLUMNS)
-        fields = ", ".join(ident(name) for name in table.field_names())
+    lineage = ", ".join(name for name, _ in LINEAGE_COLUMNS)
+    by_key = {entry.key: entry for entry in files}
+    for name in tables:
+        table = standard.table(name)
+        fields = ", ".join(ident(n) for n in table.field_names())
         con.execute(
-            f"INSERT INTO {ident(table.name)} ({lineage}, {fields}) SELECT {quote(sid)}, {quote(source)}, "
-            f"{quote(label)}, {ROW}, {fields} FROM typed_{key} WHERE {ROW} NOT IN {bad} ORDER BY {ROW}"
+            f"CREATE OR REPLACE TEMP TABLE errors_{name} AS SELECT DISTINCT __k, {ROW} FROM issues_{name} "
+            "WHERE severity = 'error'"
+        )
+        con.execute(
+            f"CREATE OR REPLACE TEMP VIEW kept_{name} AS SELECT r.submission_id, r.source, f.label AS file_name, "
+            f"t.{ROW} AS row_number, t.__s, t.__k, {', '.join('t.' + ident(n) for n in table.field_names())} "
+            f"FROM typed_{name} t JOIN batch_returns r ON r.__s = t.__s JOIN batch_files f ON f.__k = t.__k "
+            f"WHERE NOT EXISTS (SELECT 1 FROM errors_{name} e WHERE e.__k = t.__k AND e.{ROW} = t.{ROW})"
+        )
+        source = vault.protect(table, f"kept_{name}")
+        con.execute(
+            f"INSERT INTO {ident(name)} ({lineage}, {fields}) SELECT {lineage}, {fields} FROM {source} "
+            "ORDER BY submission_id, file_name, row_number"
         )
         fault_point("after-first-insert")
-        pairs = ", ".join(f"{quote(h or f'column {i + 1}')}, c{i}" for i, h in enumerate(item.raw.header))
-        raw_json = f"json_object({pairs})" if pairs else "'{}'"
         con.execute(
-            f"INSERT INTO quarantine_row SELECT {quote(sid)}, {quote(source)}, {quote(label)}, "
-            f"{quote(table.name)}, n, COALESCE(raw, '{{}}') "
-            f"FROM (SELECT DISTINCT {ROW} AS n FROM issues_{key} WHERE severity = 'error') b "
-            f"LEFT JOIN (SELECT {ROW}, CAST({raw_json} AS VARCHAR) AS raw FROM raw_{key}) r ON r.{ROW} = b.n"
+            f"INSERT INTO validation_issue SELECT r.submission_id, r.source, f.label, {quote(name)}, i.{ROW}, "
+            f"i.field, i.value, i.rule_code, i.severity, i.message FROM issues_{name} i "
+            "JOIN batch_returns r ON r.__s = i.__s JOIN batch_files f ON f.__k = i.__k "
+            f"ORDER BY f.label, i.{ROW}, i.rule_code"
         )
+        _quarantine(con, name, by_key)
+        _count(con, name, by_key)
+
+
+def _quarantine(con: duckdb.DuckDBPyConnection, name: str, by_key: dict[int, _File]) -> None:
+    """Each quarantined row as the submitter sent it (their column names), for the access-controlled report."""
+    rows: dict[str, list] = {k: [] for k in ("__s", "__k", "row_number", "raw_row")}
+    query = f"SELECT __k, list({ROW} ORDER BY {ROW}) FROM errors_{name} GROUP BY __k ORDER BY __k"
+    for key, numbers in con.execute(query).fetchall():
+        entry = by_key[key]
+        data = entry.raw.data
+        picked = data.filter(pc.is_in(data[ROW], value_set=pa.array(numbers, pa.int64())))
+        headers = [h or f"column {i + 1}" for i, h in enumerate(entry.raw.header)]
+        found = {
+            record[ROW]: json.dumps(
+                {h: record[f"c{i}"] for i, h in enumerate(headers)}, ensure_ascii=False, separators=(",", ":")
+            )
+            for record in picked.to_pylist()
+        }
+        for number in numbers:
+            rows["__s"].append(entry.ret_key)
+            rows["__k"].append(key)
+            rows["row_number"].append(number)
+            rows["raw_row"].append(found.get(number, "{}"))  # a malformed row has no columns to show
+    con.register(
+        "quarantine_batch",
+        pa.table(
+            {
+                "__s": pa.array(rows["__s"], pa.int32()),
+                "__k": pa.array(rows["__k"], pa.int32()),
+                "row_number": pa.array(rows["row_number"], pa.int64()),
+                "raw_row": pa.array(rows["raw_row"], pa.string()),
+            }
+        ),
+    )
+    con.execute(
+        f"INSERT INTO quarantine_row SELECT r.submission_id, r.source, f.label, {quote(name)}, q.row_number, "
+        "q.raw_row FROM quarantine_batch q JOIN batch_files f ON f.__k = q.__k JOIN batch_returns r ON r.__s = q.__s "
+        "ORDER BY f.label, q.row_number"
+    )
+    con.unregister("quarantine_batch")
+
+
+def _count(con: duckdb.DuckDBPyConnection, name: str, by_key: dict[int, _File]) -> None:
+    per_row = (
+        f"SELECT __k, {ROW}, bool_or(severity = 'error') AS e, bool_or(severity = 'warning') AS w "
+        f"FROM issues_{name} GROUP BY __k, {ROW}"
+    )
+    for key, quarantined, warned in con.execute(
+        f"SELECT __k, count(*) FILTER (WHERE e), count(*) FILTER (WHERE w AND NOT e) FROM ({per_row}) GROUP BY __k"
+    ).fetchall():
+        result = by_key[key].result
+        result.rows_quarantined, result.rows_with_warnings = quarantined, warned
+    for key, code, count in con.execute(
+        f"SELECT __k, rule_code, count(*) FROM issues_{name} GROUP BY 1, 2 ORDER BY 1, 2"
+    ).fetchall():
+        by_key[key].result.rules[code] = count
+    for key, code, count in con.execute(
+        f"SELECT __k, field || ': ' || value, count(*) FROM issues_{name} WHERE rule_code = 'CODE-UNKNOWN' "
+        "GROUP BY 1, 2 ORDER BY 1, 3 DESC, 2"
+    ).fetchall():
+        by_key[key].result.unmapped_codes[code] = count
+    for entry in by_key.values():
+        if entry.table.name == name:
+            entry.result.rows_loaded = entry.result.rows_in - entry.result.rows_quarantined
+
+
+def _bookkeeping(
+    con: duckdb.DuckDBPyConnection, batch: list[tuple[Return, ReturnResult]], files: list[_File], standard: Standard
+) -> None:
+    """The submission, its files and the column-level findings, by name and count."""
+    loaded_at = datetime.now(UTC).replace(tzinfo=None)
+    for ret, result in batch:
+        sid = ret.submission_id
+        hashes = {f.name: f.sha256 for f in ret.files + ret.unmapped}
+        for res in result.files:
+            base, _, sheet = res.file.partition("#")
+            con.execute(
+                "INSERT INTO submission_file VALUES (?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    sid,
+                    base,
+                    sheet or None,
+                    hashes.get(base, ""),
+                    res.table,
+                    res.encoding,
+                    res.delimiter,
+                    res.rows_in,
+                    res.rows_loaded,
+                    res.rows_quarantined,
+                    res.rows_with_warnings,
+                    res.rejected,
+                ],
+            )
+            issues = [
+                ("COLUMN-UNKNOWN", c, res.rows_in, "column not in the profile; not loaded") for c in res.unknown_columns
+            ]
+            issues += [("COLUMN-MISSING", c, res.rows_in, "required field has no column") for c in res.missing_columns]
+            issues += [
+                ("CODE-UNMAPPED", c, n, "local code neither standard nor mapped") for c, n in res.unmapped_codes.items()
+            ]
+            if res.rejected:
+                code, _, message = res.rejected.partition(": ")
+                issues.append((code, None, 0, message))
+            for code, subject, count, message in issues:
+                con.execute(
+                    "INSERT INTO file_issue VALUES (?, ?, ?, ?, ?, ?)", [sid, res.file, code, subject, count, message]
+                )
+        seen = Counter(hashes.values())
+        for file_name, digest in sorted(hashes.items()):
+            if seen[digest] > 1:
+                con.execute(
+                    "INSERT INTO file_issue VALUES (?, ?, 'FILE-DUPLICATE', NULL, 0, ?)",
+                    [sid, file_name, "same bytes as another file of the return"],
+                )
+        totals = [sum(getattr(r, n) for r in result.files) for n in ("rows_in", "rows_loaded", "rows_quarantined")]
+        info = ret.info
         con.execute(
-            f"INSERT INTO validation_issue SELECT {quote(sid)}, {quote(source)}, {quote(label)}, {quote(table.name)}, "
-            f"{ROW}, field, value, rule_code, severity, message FROM issues_{key}"
-        )
-        _count(con, item)
-        _file_issues(con, sid, item)
-    _submission_rows(con, ret, result, standard)
-
-
-def _count(con: duckdb.DuckDBPyConnection, item: _Staged) -> None:
-    key, res = item.key, item.result
-    res.rows_quarantined = con.execute(
-        f"SELECT count(DISTINCT {ROW}) FROM issues_{key} WHERE severity = 'error'"
-    ).fetchone()[0]
-    res.rows_loaded = res.rows_in - res.rows_quarantined
-    res.rows_with_warnings = con.execute(
-        f"SELECT count(DISTINCT {ROW}) FROM issues_{key} WHERE severity = 'warning' AND {ROW} NOT IN "
-        f"(SELECT {ROW} FROM issues_{key} WHERE severity = 'error')"
-    ).fetchone()[0]
-    res.rules = dict(con.execute(f"SELECT rule_code, count(*) FROM issues_{key} GROUP BY 1 ORDER BY 1").fetchall())
-    unmapped = con.execute(
-        f"SELECT field || ': ' || value, count(*) FROM issues_{key} WHERE rule_code = 'CODE-UNKNOWN' "
-        "GROUP BY 1 ORDER BY 2 DESC, 1"
-    ).fetchall()
-    res.unmapped_codes = dict(unmapped)
-
-
-def _file_issues(con: duckdb.DuckDBPyConnection, sid: str, item: _Staged) -> None:
-    """Column-level findings, by name and count, for the submitter to fix in their extract or profile."""
-    res = item.result
-    rows: list[tuple[str, str | None, int, str]] = []
-    rows += [
-        ("COLUMN-UNKNOWN", name, res.rows_in, "column not in the profile; not loaded") for name in res.unknown_columns
-    ]
-    rows += [("COLUMN-MISSING", name, res.rows_in, "required field has no column") for name in res.missing_columns]
-    rows += [
-        ("CODE-UNMAPPED", code, n, "local code neither standard nor mapped") for code, n in res.unmapped_codes.items()
-    ]
-    for code, subject, count, message in rows:
-        con.execute("INSERT INTO file_issue VALUES (?, ?, ?, ?, ?, ?)", [sid, res.file, code, subject, count, message])
-
-
-def _submission_rows(con: duckdb.DuckDBPyConnection, ret: Return, result: ReturnResult, standard: Standard) -> None:
-    sid = ret.submission_id
-    hashes = {f.name: f.sha256 for f in ret.files + ret.unmapped}
-    seen: Counter[str] = Counter(hashes.values())
-    for res in result.files:
-        base = res.file.split("#", 1)[0]
-        sheet = res.file.split("#", 1)[1] if "#" in res.file else None
-        con.execute(
-            "INSERT INTO submission_file VALUES (?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO submission VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 sid,
-                base,
-                sheet,
-                hashes.get(base, ""),
-                res.table,
-                res.encoding,
-                res.delimiter,
-                res.rows_in,
-                res.rows_loaded,
-                res.rows_quarantined,
-                res.rows_with_warnings,
-                res.rejected,
+                ret.profile.submitter_code,
+                ret.profile.submitter_type,
+                ret.label,
+                info.period_start,
+                info.period_end,
+                info.received_at,
+                info.deadline,
+                standard.version,
+                loaded_at,
+                *totals,
             ],
         )
-        if res.rejected:
-            code, _, message = res.rejected.partition(": ")
-            con.execute("INSERT INTO file_issue VALUES (?, ?, ?, NULL, 0, ?)", [sid, res.file, code, message])
-    for name, digest in sorted(hashes.items()):
-        if seen[digest] > 1:
-            con.execute(
-                "INSERT INTO file_issue VALUES (?, ?, 'FILE-DUPLICATE', NULL, 0, ?)",
-                [sid, name, "same bytes as another file of the return"],
-            )
-    totals = [sum(getattr(r, name) for r in result.files) for name in ("rows_in", "rows_loaded", "rows_quarantined")]
-    info = ret.info
-    con.execute(
-        "INSERT INTO submission VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [
-            sid,
-            ret.profile.submitter_code,
-            ret.profile.submitter_type,
-            ret.label,
-            info.period_start,
-            info.period_end,
-            info.received_at,
-            info.deadline,
-            standard.version,
-            datetime.now(UTC).replace(tzinfo=None),
-            *totals,
-        ],
-    )

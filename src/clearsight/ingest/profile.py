@@ -39,6 +39,8 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: 20x faster over hundreds of profiles
+
 PROFILE_FILE = "profile.yaml"
 RETURN_FILE = "return.yaml"
 
@@ -140,7 +142,7 @@ class ProfileError(ValueError):
 def read_profile(path: Path) -> Profile:
     """Read and validate a profile, naming the file in any error."""
     try:
-        return Profile(**yaml.safe_load(path.read_text(encoding="utf-8")))
+        return Profile(**yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader))
     except (ValidationError, ValueError, TypeError, yaml.YAMLError) as error:
         raise ProfileError(f"{path}: invalid submitter profile: {error}") from error
 
@@ -148,6 +150,6 @@ def read_profile(path: Path) -> Profile:
 def read_return(path: Path) -> ReturnInfo:
     """Read and validate a return's ``return.yaml``."""
     try:
-        return ReturnInfo(**yaml.safe_load(path.read_text(encoding="utf-8")))
+        return ReturnInfo(**yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader))
     except (ValidationError, ValueError, TypeError, yaml.YAMLError) as error:
         raise ProfileError(f"{path}: invalid return description: {error}") from error

@@ -296,7 +296,11 @@ def _read_parquet(path: Path, mapping: FileMapping) -> RawTable:
     arrays = []
     for column in table.columns:
         if pa.types.is_timestamp(column.type):
-            text = pc.strftime(column, format=mapping.datetime_format)
+            # whole seconds: Arrow's %S would print fractions ("15:45:00.000") for millisecond timestamps
+            text = pc.strftime(pc.cast(column, pa.timestamp("s")), format=mapping.datetime_format)
+        elif pa.types.is_boolean(column.type):
+            words = pa.array([mapping.false_values[0], mapping.true_values[0]], pa.string())
+            text = pc.take(words, pc.cast(column, pa.int8()))
         elif pa.types.is_date(column.type):
             text = pc.strftime(column, format=mapping.date_format)
         else:

@@ -1,14 +1,13 @@
-"""Map one file's text cells onto a standard table and check every rule, as set operations in DuckDB.
+"""Check every rule of the standard over a batch of files at once, as set operations in DuckDB.
 
-``stage_file`` turns the registered raw table into ``typed_<k>`` (one column per standard field, typed, plus
-``__row`` and ``__t_<field>``: the text as submitted) and ``issues_<k>`` (one row per failure). Nothing here
-loops over rows in Python: each rule is one SQL query over the whole file.
+``validate_table`` types the normalised rows of one standard table, from every file of every return in the
+batch (``typed_<table>``), and lists every failure (``issues_<table>``, keyed by return ``__s``, file ``__k``
+and data row ``__row``). Each rule is one SQL query over the whole batch: no per-row or per-file Python.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
 
 import duckdb
 
@@ -16,7 +15,7 @@ from clearsight.ingest.profile import FileMapping
 from clearsight.ingest.readers import ROW, RawTable
 from clearsight.standard import FieldSpec, FieldType, Standard, Table
 
-ISSUE_COLUMNS = "__row, field, value, rule_code, severity, message"
+ISSUE_COLUMNS = "__s, __k, __row, field, value, rule_code, severity, message"
 
 
 def quote(text: str) -> str:
@@ -74,63 +73,80 @@ def match_columns(raw: RawTable, mapping: FileMapping, table: Table) -> ColumnRe
     return report
 
 
-def _code_expr(text: str, spec: FieldSpec, mapping: FileMapping) -> str:
-    local_codes = mapping.codes.get(spec.name, {})
-    if not local_codes:
-        return text
-    cases = " ".join(f"WHEN {quote(k)} THEN {quote(v)}" for k, v in sorted(local_codes.items()))
-    return f"(CASE {text} {cases} ELSE {text} END)"
+def _date_expr(column: str, formats: list[str], selector: str, cast: str) -> str:
+    """Strict parsing with the format each row's file declares (DuckDB needs constant formats)."""
+    if not formats:
+        return f"CAST(NULL AS {cast})"
+    cases = " ".join(f"WHEN {i} THEN TRY_STRPTIME({column}, {quote(fmt)})" for i, fmt in enumerate(formats))
+    return f"CAST(CASE {selector} {cases} END AS {cast})"
 
 
-def _typed_expr(spec: FieldSpec, text: str, mapping: FileMapping) -> str:
-    kind = spec.type
-    if kind == FieldType.integer:
+def _typed_expr(spec: FieldSpec, formats: Formats) -> str:
+    text = ident(spec.name)
+    if spec.type == FieldType.integer:
         return f"TRY_CAST({text} AS BIGINT)"
-    if kind == FieldType.number:
+    if spec.type == FieldType.number:
         return f"TRY_CAST({text} AS DOUBLE)"
-    if kind == FieldType.boolean:
-        return (
-            f"(CASE WHEN {text} IN ({', '.join(map(quote, mapping.true_values))}) THEN TRUE "
-            f"WHEN {text} IN ({', '.join(map(quote, mapping.false_values))}) THEN FALSE END)"
-        )
-    if kind == FieldType.date:
-        return f"CAST(TRY_STRPTIME({text}, {quote(mapping.date_format)}) AS DATE)"
-    if kind == FieldType.datetime:
-        formats = _literal_list([mapping.datetime_format, mapping.date_format])
-        return f"TRY_STRPTIME({text}, {formats})"
-    if kind == FieldType.code:
-        mapped = _code_expr(text, spec, mapping)
-        return f"COALESCE({mapped}, {quote(spec.blank_code)})" if spec.blank_code else mapped
-    if kind == FieldType.codes:
-        element = _code_expr("trim(x)", spec, mapping)
-        return f"array_to_string(list_transform(string_split({text}, ';'), lambda x: {element}), ';')"
+    if spec.type == FieldType.date:
+        return _date_expr(text, formats.dates, "__df", "DATE")
+    if spec.type == FieldType.datetime:
+        expressions = [
+            f"COALESCE(TRY_STRPTIME({text}, {quote(dt)}), TRY_STRPTIME({text}, {quote(d)}))"
+            for dt, d in formats.datetimes
+        ]
+        cases = " ".join(f"WHEN {i} THEN {e}" for i, e in enumerate(expressions))
+        return f"CAST(CASE __dtf {cases} END AS TIMESTAMP)" if cases else "CAST(NULL AS TIMESTAMP)"
     return text
 
 
-def _field_checks(
-    spec: FieldSpec, standard: Standard, mapping: FileMapping, received: date
-) -> list[tuple[str, str, str]]:
-    """(rule code, SQL condition that marks a failure, message) for one field."""
+@dataclass
+class Formats:
+    """The distinct date and date-time formats of a batch; each row points at its file's by index."""
+
+    dates: list[str] = field(default_factory=list)
+    datetimes: list[tuple[str, str]] = field(default_factory=list)
+
+    def date_id(self, mapping: FileMapping) -> int:
+        if mapping.date_format not in self.dates:
+            self.dates.append(mapping.date_format)
+        return self.dates.index(mapping.date_format)
+
+    def datetime_id(self, mapping: FileMapping) -> int:
+        pair = (mapping.datetime_format, mapping.date_format)
+        if pair not in self.datetimes:
+            self.datetimes.append(pair)
+        return self.datetimes.index(pair)
+
+    def _human(self, selector: str, names: list[str]) -> str:
+        cases = " ".join(f"WHEN {i} THEN {quote(human_format(n))}" for i, n in enumerate(names))
+        return f"CASE {selector} {cases} END" if cases else "''"
+
+    def date_words(self) -> str:
+        return self._human("__df", self.dates)
+
+    def datetime_words(self) -> str:
+        return self._human("__dtf", [dt for dt, _ in self.datetimes])
+
+
+def _field_checks(spec: FieldSpec, standard: Standard, formats: Formats) -> list[tuple[str, str, str]]:
+    """(rule code, SQL condition marking a failure, SQL message expression) for one field."""
     name, text = ident(spec.name), ident(f"__t_{spec.name}")
     checks: list[tuple[str, str, str]] = []
     if spec.required and not spec.blank_code:
-        checks.append(("FIELD-REQUIRED", f"{text} IS NULL", "is required but empty"))
+        checks.append(("FIELD-REQUIRED", f"{text} IS NULL", quote("is required but empty")))
     type_rules = {
-        FieldType.integer: ("TYPE-INTEGER", "is not a whole number"),
-        FieldType.number: ("TYPE-NUMBER", "is not a number"),
-        FieldType.date: ("TYPE-DATE", f"is not a date in the form {human_format(mapping.date_format)}"),
-        FieldType.datetime: (
-            "TYPE-DATETIME",
-            f"is not a date and time in the form {human_format(mapping.datetime_format)}",
-        ),
-        FieldType.boolean: ("TYPE-BOOLEAN", "is not one of the profile's words for yes or no"),
+        FieldType.integer: ("TYPE-INTEGER", quote("is not a whole number")),
+        FieldType.number: ("TYPE-NUMBER", quote("is not a number")),
+        FieldType.date: ("TYPE-DATE", f"'is not a date in the form ' || {formats.date_words()}"),
+        FieldType.datetime: ("TYPE-DATETIME", f"'is not a date and time in the form ' || {formats.datetime_words()}"),
+        FieldType.boolean: ("TYPE-BOOLEAN", quote("is not one of the profile's words for yes or no")),
     }
     if spec.type in type_rules:
         code, message = type_rules[spec.type]
         checks.append((code, f"{text} IS NOT NULL AND {name} IS NULL", message))
     if spec.codelist:
         allowed = _literal_list(standard.codelists[spec.codelist].code_values())
-        message = f"is not a code of the {spec.codelist} list, nor mapped to one by the profile"
+        message = quote(f"is not a code of the {spec.codelist} list, nor mapped to one by the profile")
         if spec.type == FieldType.code:
             checks.append(("CODE-UNKNOWN", f"{name} IS NOT NULL AND NOT list_contains({allowed}, {name})", message))
         else:
@@ -138,64 +154,50 @@ def _field_checks(
             checks.append(("CODE-UNKNOWN", f"{name} IS NOT NULL AND {bad}", message))
     limits = spec.constraints
     if limits.minimum is not None:
-        checks.append(("VALUE-BELOW-MINIMUM", f"{name} < {limits.minimum}", f"is below the minimum {limits.minimum:g}"))
+        checks.append(
+            ("VALUE-BELOW-MINIMUM", f"{name} < {limits.minimum}", quote(f"is below the minimum {limits.minimum:g}"))
+        )
     if limits.maximum is not None:
-        checks.append(("VALUE-ABOVE-MAXIMUM", f"{name} > {limits.maximum}", f"is above the maximum {limits.maximum:g}"))
+        checks.append(
+            ("VALUE-ABOVE-MAXIMUM", f"{name} > {limits.maximum}", quote(f"is above the maximum {limits.maximum:g}"))
+        )
     if limits.max_length is not None:
-        checks.append(
-            ("TEXT-TOO-LONG", f"length({text}) > {limits.max_length}", f"is longer than {limits.max_length} characters")
-        )
+        message = quote(f"is longer than {limits.max_length} characters")
+        checks.append(("TEXT-TOO-LONG", f"length({text}) > {limits.max_length}", message))
     if limits.pattern is not None:
-        checks.append(
-            ("TEXT-PATTERN", f"NOT regexp_full_match({text}, {quote(limits.pattern)})", "is not in the required form")
-        )
+        condition = f"NOT regexp_full_match({text}, {quote(limits.pattern)})"
+        checks.append(("TEXT-PATTERN", condition, quote("is not in the required form")))
     if limits.not_in_future:
-        checks.append(
-            (
-                "DATE-IN-FUTURE",
-                f"CAST({name} AS DATE) > DATE {quote(received.isoformat())}",
-                "is after the day the return was received",
-            )
-        )
+        message = quote("is after the day the return was received")
+        checks.append(("DATE-IN-FUTURE", f"CAST({name} AS DATE) > __received", message))
     return checks
 
 
-def stage_file(
-    con: duckdb.DuckDBPyConnection,
-    key: str,
-    raw_name: str,
-    raw: RawTable,
-    mapping: FileMapping,
-    table: Table,
-    standard: Standard,
-    received: date,
-) -> ColumnReport:
-    """Create ``typed_<key>`` and ``issues_<key>`` from the registered raw table ``raw_name``."""
-    columns = match_columns(raw, mapping, table)
-    texts, typed = [], []
-    for spec in table.fields:
-        source = columns.used.get(spec.name)
-        text = f"NULLIF(trim({ident(source)}), '')" if source else "CAST(NULL AS VARCHAR)"
-        texts.append(f"{text} AS {ident('__t_' + spec.name)}")
-        typed.append(f"{_typed_expr(spec, ident('__t_' + spec.name), mapping)} AS {ident(spec.name)}")
-    con.execute(f"CREATE OR REPLACE TEMP TABLE text_{key} AS SELECT {ROW}, {', '.join(texts)} FROM {raw_name}")
-    con.execute(f"CREATE OR REPLACE TEMP TABLE typed_{key} AS SELECT *, {', '.join(typed)} FROM text_{key}")
+def validate_table(
+    con: duckdb.DuckDBPyConnection, table: Table, standard: Standard, batch: str, formats: Formats
+) -> None:
+    """Type the batch of one table (``typed_<table>``) and list every failure in it (``issues_<table>``)."""
+    typed = ", ".join(f"{_typed_expr(spec, formats)} AS {ident(spec.name)}" for spec in table.fields)
+    texts = ", ".join(ident(f"__t_{spec.name}") for spec in table.fields)
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE typed_{table.name} AS "
+        f"SELECT __s, __k, {ROW}, __received, __df, __dtf, {texts}, {typed} FROM {batch}"
+    )
     queries = []
     for spec in table.fields:
-        for code, condition, message in _field_checks(spec, standard, mapping, received):
+        for code, condition, message in _field_checks(spec, standard, formats):
             queries.append(
-                f"SELECT {ROW}, {quote(spec.name)}, {ident('__t_' + spec.name)}, {quote(code)}, 'error', "
-                f"{quote(message)} FROM typed_{key} WHERE {condition}"
+                f"SELECT __s, __k, {ROW}, {quote(spec.name)}, {ident('__t_' + spec.name)}, {quote(code)}, "
+                f"'error', {message} FROM typed_{table.name} WHERE {condition}"
             )
     for row_rule in table.rules:
         value = " || '; ' || ".join(
             f"{quote(name + '=')} || COALESCE({ident('__t_' + name)}, '')" for name in row_rule.fields
         )
         queries.append(
-            f"SELECT {ROW}, {quote(', '.join(row_rule.fields))}, {value}, {quote(row_rule.code)}, "
-            f"{quote(str(row_rule.severity))}, {quote(row_rule.message)} FROM typed_{key} "
+            f"SELECT __s, __k, {ROW}, {quote(', '.join(row_rule.fields))}, {value}, {quote(row_rule.code)}, "
+            f"{quote(str(row_rule.severity))}, {quote(row_rule.message)} FROM typed_{table.name} "
             f"WHERE NOT COALESCE(({row_rule.check}), TRUE)"
         )
-    union = " UNION ALL ".join(queries) if queries else "SELECT NULL, NULL, NULL, NULL, NULL, NULL WHERE FALSE"
-    con.execute(f"CREATE OR REPLACE TEMP TABLE issues_{key} AS SELECT * FROM ({union}) AS i({ISSUE_COLUMNS})")
-    return columns
+    union = " UNION ALL ".join(queries) or "SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL WHERE FALSE"
+    con.execute(f"CREATE OR REPLACE TEMP TABLE issues_{table.name} AS SELECT * FROM ({union}) AS i({ISSUE_COLUMNS})")
