@@ -20,7 +20,9 @@ def test_every_code_list_loads_with_unique_codes_and_a_source(name: str) -> None
     assert codes, f"{name} is empty"
     assert len(codes) == len(set(codes))
     assert STANDARD.codelists[name].source
-    assert all(code.status in {"confirmed", "partial", "unconfirmed", "local"} for code in STANDARD.codelists[name].codes)
+    assert all(
+        code.status in {"confirmed", "partial", "unconfirmed", "local"} for code in STANDARD.codelists[name].codes
+    )
 
 
 def test_every_code_list_file_is_indexed_and_every_index_entry_has_a_file() -> None:
@@ -57,7 +59,14 @@ def test_cse_is_its_own_flag_apart_from_csa_with_the_group_based_definition() ->
 def test_victims_and_suspects_carry_characteristics_with_not_stated_apart_from_not_recorded() -> None:
     person = STANDARD.table("person")
     assert {"VICTIM", "SUSPECT"} <= set(STANDARD.codelist("person_role").code_values())
-    for name in ("sex", "ethnicity_self_defined", "ethnicity_officer_observed", "nationality", "disability", "religion"):
+    for name in (
+        "sex",
+        "ethnicity_self_defined",
+        "ethnicity_officer_observed",
+        "nationality",
+        "disability",
+        "religion",
+    ):
         spec = person.field(name)
         codes = STANDARD.codelist(spec.codelist).code_values()
         assert {"NS", "NR"} <= set(codes) or (name == "ethnicity_officer_observed" and "NR" in codes)

@@ -143,6 +143,21 @@ def synth(
     console.print(f"  truth: {summary.true_persons:,} true persons, {summary.true_groups:,} offender groups")
 
 
+def _demo_vault_key(out: Path) -> None:
+    """The demo's synthetic data get a vault key of their own unless one is configured already."""
+    import os
+
+    from clearsight.vault import KEY_ENV, KEY_FILE_ENV, default_key_file, init_key
+
+    if os.environ.get(KEY_ENV) or default_key_file().exists():
+        return
+    key_file = out / "demo-vault.key"
+    out.mkdir(parents=True, exist_ok=True)
+    if not key_file.exists():
+        init_key(key_file)
+    os.environ[KEY_FILE_ENV] = str(key_file)
+
+
 @app.command()
 def demo(
     out: Annotated[Path, typer.Option(help="Folder for everything the demo makes.")] = Path("demo-output"),
@@ -151,6 +166,7 @@ def demo(
 ) -> None:
     """Export the standard, generate synthetic data, ingest it and write the scorecards; say where it all is."""
     from clearsight import ingest as ingest_stage
+    from clearsight import link as link_stage
     from clearsight import synth as synth_stage
     from clearsight.ingest.quality import quarantine_report, scorecard, write_scorecard
     from clearsight.safe_output import write_csv
@@ -158,6 +174,7 @@ def demo(
     from clearsight.warehouse import connect
 
     made: list[tuple[str, Path]] = []
+    _demo_vault_key(out)
     standard_dir = out / "standard"
     export_standard(standard_dir)
     made.append(("core data set: schemas, data package, docs, Excel templates", standard_dir))
@@ -168,6 +185,7 @@ def demo(
     with rich_progress(console) as progress:
         synth_stage.run(data_dir, scale=scale.value, years=1, seed=seed, progress=progress)
         summary = ingest_stage.run(data_dir / "submissions", db, progress=progress)
+        linked = link_stage.run(db, progress=progress)
     made.append(("synthetic submissions from forces and councils", data_dir / "submissions"))
     made.append(("warehouse (DuckDB)", db))
     con = connect(db)
@@ -184,6 +202,7 @@ def demo(
     console.print("[bold green]Demo finished.[/bold green]")
     for line in summary.lines():
         console.print(f"  {line}")
+    console.print(f"  linkage: {linked.records:,} person records -> {linked.persons:,} pseudonymous persons")
     console.print("It made:")
     for what, where in made:
         console.print(f"  {what}: {where.resolve()}", soft_wrap=True)
@@ -245,8 +264,11 @@ def rules(as_json: JsonOption = False) -> None:
 def _register_stage_commands() -> None:
     """Stages with several commands of their own register them here, keeping this module thin."""
     from clearsight.ingest import commands as ingest_commands
+    from clearsight.link import commands as link_commands
 
     ingest_commands.register(app)
+    link_commands.register(app)
+    __import__("clearsight.service.commands", fromlist=["register"]).register(app)
 
 
 _register_stage_commands()
