@@ -106,7 +106,7 @@ def test_a_failed_vault_write_rolls_the_return_back(tmp_path: Path, monkeypatch:
     def broken(self: Vault, rows: object) -> int:
         raise OSError("disk full")
 
-    monkeypatch.setattr(Vault, "put_records", broken)
+    monkeypatch.setattr(Vault, "put_sealed", broken)
     with pytest.raises(OSError, match="disk full"):
         ingest.run(tmp_path / "synth" / "submissions", tmp_path / "w.duckdb")
     con = duckdb.connect(str(tmp_path / "w.duckdb"), read_only=True)

@@ -187,6 +187,31 @@ class Vault:
 
     # writing ------------------------------------------------------------------------------------------
 
+    def seal(
+        self, table_name: str, submission_id: str, file_name: str, row_number: int, fields: dict[str, Any]
+    ) -> tuple[bytes, bytes]:
+        """Encrypt one record's fields, bound to where it sits (as ``RecordRef.aad``): (nonce, ciphertext)."""
+        nonce = os.urandom(12)
+        plain = json.dumps(fields, default=str, separators=(",", ":"), ensure_ascii=False).encode()
+        aad = "|".join((table_name, submission_id, file_name, str(row_number))).encode()
+        return nonce, self._aead.encrypt(nonce, plain, aad)
+
+    def put_sealed(self, batch: pa.Table) -> int:
+        """Store records sealed by ``seal`` (columns as the identity table) in one transaction."""
+        if batch.num_rows == 0:
+            return 0
+        self.con.execute("BEGIN TRANSACTION")
+        try:
+            self.con.register("vault_batch", batch)
+            self.con.execute("INSERT OR REPLACE INTO identity SELECT * FROM vault_batch")
+            self.con.execute("COMMIT")
+        except BaseException:
+            self.con.execute("ROLLBACK")
+            raise
+        finally:
+            self.con.unregister("vault_batch")
+        return batch.num_rows
+
     def put_records(self, rows: Iterable[tuple[RecordRef, dict[str, Any]]]) -> int:
         """Encrypt and store records in one transaction; a record stored again (a re-run) is replaced."""
         columns: dict[str, list[Any]] = {name: [] for name in ("t", "s", "src", "f", "r", "k", "n", "c")}
@@ -195,23 +220,33 @@ class Vault:
             plain = json.dumps(fields, default=str, separators=(",", ":"), ensure_ascii=False).encode()
             for name, value in zip(
                 columns,
-                (ref.table_name, ref.submission_id, ref.source, ref.file_name, ref.row_number, ref.record_key,
-                 nonce, self._aead.encrypt(nonce, plain, ref.aad())),
+                (
+                    ref.table_name,
+                    ref.submission_id,
+                    ref.source,
+                    ref.file_name,
+                    ref.row_number,
+                    ref.record_key,
+                    nonce,
+                    self._aead.encrypt(nonce, plain, ref.aad()),
+                ),
                 strict=True,
             ):
                 columns[name].append(value)
         if not columns["t"]:
             return 0
         batch = pa.table(
-            {**{k: columns[k] for k in ("t", "s", "src", "f", "k")}, "r": pa.array(columns["r"], pa.int64()),
-             "n": pa.array(columns["n"], pa.binary()), "c": pa.array(columns["c"], pa.binary())}
+            {
+                **{k: columns[k] for k in ("t", "s", "src", "f", "k")},
+                "r": pa.array(columns["r"], pa.int64()),
+                "n": pa.array(columns["n"], pa.binary()),
+                "c": pa.array(columns["c"], pa.binary()),
+            }
         )
         self.con.execute("BEGIN TRANSACTION")
         try:
             self.con.register("vault_batch", batch)
-            self.con.execute(
-                "INSERT OR REPLACE INTO identity SELECT t, s, src, f, r, k, n, c FROM vault_batch"
-            )
+            self.con.execute("INSERT OR REPLACE INTO identity SELECT t, s, src, f, r, k, n, c FROM vault_batch")
             self.con.execute("COMMIT")
         except BaseException:
             self.con.execute("ROLLBACK")
@@ -224,8 +259,9 @@ class Vault:
         """Store person records given as dicts with lineage (submission_id, source, file_name, row_number)."""
         return self.put_records(
             (
-                RecordRef("person", r["submission_id"], r["source"], r["file_name"], int(r["row_number"]),
-                          r.get("record_id")),
+                RecordRef(
+                    "person", r["submission_id"], r["source"], r["file_name"], int(r["row_number"]), r.get("record_id")
+                ),
                 {name: r.get(name) for name in PERSON_FIELDS},
             )
             for r in rows
@@ -235,8 +271,10 @@ class Vault:
 
     def iter_records(self, table_name: str, submission_ids: Sequence[str] | None = None) -> Iterator[dict[str, Any]]:
         """Decrypt a table's records; each comes back with its lineage and its identifier fields."""
-        sql = "SELECT submission_id, source, file_name, row_number, record_key, nonce, ciphertext FROM identity " \
-              "WHERE table_name = ?"
+        sql = (
+            "SELECT submission_id, source, file_name, row_number, record_key, nonce, ciphertext FROM identity "
+            "WHERE table_name = ?"
+        )
         params: list[Any] = [table_name]
         if submission_ids is not None:
             sql += " AND submission_id IN (SELECT unnest(?))"
@@ -249,16 +287,27 @@ class Vault:
                     fields = json.loads(self._aead.decrypt(bytes(nonce), bytes(ciphertext), ref.aad()))
                 except InvalidTag as error:
                     raise ClearsightError(f"vault record {ref} does not decrypt: tampered or wrong key") from error
-                yield {"submission_id": sid, "source": source, "file_name": file_name, "row_number": row_number,
-                       "record_id": record_key, **fields}
+                yield {
+                    "submission_id": sid,
+                    "source": source,
+                    "file_name": file_name,
+                    "row_number": row_number,
+                    "record_id": record_key,
+                    **fields,
+                }
 
     def get_persons(self, submission_ids: Sequence[str] | None = None) -> pa.Table:
         """Every person record's identifiers, decrypted in memory, as an Arrow table (for linkage only)."""
         rows = list(self.iter_records("person", submission_ids))
         schema = pa.schema(
-            [("submission_id", pa.string()), ("source", pa.string()), ("file_name", pa.string()),
-             ("row_number", pa.int64()), ("record_id", pa.string()),
-             *((name, pa.string()) for name in PERSON_FIELDS)]
+            [
+                ("submission_id", pa.string()),
+                ("source", pa.string()),
+                ("file_name", pa.string()),
+                ("row_number", pa.int64()),
+                ("record_id", pa.string()),
+                *((name, pa.string()) for name in PERSON_FIELDS),
+            ]
         )
         return pa.Table.from_pylist(rows, schema=schema)
 

@@ -8,15 +8,15 @@ failure rolls the batch back.
 
 from __future__ import annotations
 
-from typing import Any
-
 import duckdb
 import pyarrow as pa
 
 from clearsight.ingest.validate import ident
 from clearsight.standard import Table
-from clearsight.vault import _MULTI_VALUED, PSEUDONYMISED, RecordRef, Vault, load_key
+from clearsight.vault import _MULTI_VALUED, PSEUDONYMISED, Vault, load_key
 from clearsight.warehouse import SQL_TYPES
+
+_SEALED = ("table_name", "submission_id", "source", "file_name", "row_number", "record_key", "nonce", "ciphertext")
 
 
 class BatchVault:
@@ -25,7 +25,7 @@ class BatchVault:
     def __init__(self, con: duckdb.DuckDBPyConnection, db_path: str) -> None:
         self._con = con
         self._db_path = db_path
-        self._pending: list[tuple[RecordRef, dict[str, Any]]] = []
+        self._sealed: list[pa.Table] = []
         self._vault: Vault | None = None
         self._registered: list[str] = []
 
@@ -35,48 +35,55 @@ class BatchVault:
         return self._vault
 
     def protect(self, table: Table, kept: str) -> str:
-        """Stash the identifiers of ``kept`` rows (a relation with lineage); return a relation without them."""
+        """Seal the identifiers of ``kept`` rows (a relation with lineage); return a relation without them."""
         names = [spec.name for spec in table.fields if spec.identifier]
         if not names:
             return kept
         vault = self._open()
         extra = ["entity_type"] if any(PSEUDONYMISED.get((table.name, n)) == "@entity_type" for n in names) else []
         wanted = list(dict.fromkeys([*names, *extra, *table.primary_key]))
-        data = (
-            self._con.sql(
-                f"SELECT submission_id, source, file_name, row_number, __k, {', '.join(map(ident, wanted))} FROM {kept}"
+        data = self._con.sql(
+            f"SELECT submission_id, source, file_name, row_number, __k, {', '.join(map(ident, wanted))} FROM {kept}"
+        ).to_arrow_table()
+        columns = {name: data[name].to_pylist() for name in data.schema.names}
+        count = data.num_rows
+        keys = [
+            "|".join(str(v) for v in values) for values in zip(*(columns[n] for n in table.primary_key), strict=True)
+        ]
+        nonces, ciphers = [], []
+        identifiers = [[None if v is None else str(v) for v in columns[n]] for n in names]
+        for i in range(count):
+            fields = {n: identifiers[j][i] for j, n in enumerate(names)}
+            nonce, cipher = vault.seal(
+                table.name, columns["submission_id"][i], columns["file_name"][i], columns["row_number"][i], fields
             )
-            .to_arrow_table()
-            .to_pylist()
-        )
-        pseudo: dict[str, list[str | None]] = {n: [] for n in names if (table.name, n) in PSEUDONYMISED}
-        for record in data:
-            key = "|".join(str(record[n]) for n in table.primary_key)
-            fields = {n: None if record[n] is None else str(record[n]) for n in names}
-            ref = RecordRef(
-                table.name,
-                record["submission_id"],
-                record["source"],
-                record["file_name"],
-                int(record["row_number"]),
-                key,
-            )
-            self._pending.append((ref, fields))
-            for name in pseudo:
-                kind = PSEUDONYMISED[(table.name, name)]
-                kind = str(record.get(kind[1:]) or "OTHER").lower() if kind.startswith("@") else kind
-                make = vault.pseudonyms if (table.name, name) in _MULTI_VALUED else vault.pseudonym
-                pseudo[name].append(make(fields[name], kind))
-        replacement = f"vault_safe_{table.name}"
-        self._con.register(
-            f"{replacement}_p",
+            nonces.append(nonce)
+            ciphers.append(cipher)
+        self._sealed.append(
             pa.table(
                 {
-                    "__k": pa.array([r["__k"] for r in data], pa.int32()),
-                    "row_number": pa.array([r["row_number"] for r in data], pa.int64()),
-                    **{n: pa.array(v, pa.string()) for n, v in pseudo.items()},
+                    "table_name": pa.array([table.name] * count, pa.string()),
+                    "submission_id": data["submission_id"],
+                    "source": data["source"],
+                    "file_name": data["file_name"],
+                    "row_number": data["row_number"],
+                    "record_key": pa.array(keys, pa.string()),
+                    "nonce": pa.array(nonces, pa.binary()),
+                    "ciphertext": pa.array(ciphers, pa.binary()),
                 }
-            ),
+            )
+        )
+        pseudo: dict[str, pa.Array] = {}
+        for j, name in enumerate(names):
+            kind = PSEUDONYMISED.get((table.name, name))
+            if kind is None:
+                continue
+            kinds = [str(v or "OTHER").lower() for v in columns[kind[1:]]] if kind.startswith("@") else [kind] * count
+            make = vault.pseudonyms if (table.name, name) in _MULTI_VALUED else vault.pseudonym
+            pseudo[name] = pa.array([make(v, k) for v, k in zip(identifiers[j], kinds, strict=True)], pa.string())
+        replacement = f"vault_safe_{table.name}"
+        self._con.register(
+            f"{replacement}_p", pa.table({"__k": data["__k"], "row_number": data["row_number"], **pseudo})
         )
         self._registered.append(f"{replacement}_p")
         select = []
@@ -95,10 +102,11 @@ class BatchVault:
         return replacement
 
     def commit(self) -> None:
-        """Encrypt and write every stashed record (one vault transaction), then let go of the vault."""
+        """Write every sealed record (one vault transaction), then let go of the vault."""
         try:
-            if self._pending:
-                self._open().put_records(self._pending)
+            if self._sealed:
+                batch = pa.concat_tables(self._sealed).select(list(_SEALED))
+                self._open().put_sealed(batch)
         finally:
             self.close()
 
@@ -106,7 +114,7 @@ class BatchVault:
         for name in self._registered:
             self._con.unregister(name)
         self._registered.clear()
-        self._pending.clear()
+        self._sealed.clear()
         if self._vault is not None:
             self._vault.close()
             self._vault = None

@@ -380,21 +380,24 @@ def _count(con: duckdb.DuckDBPyConnection, name: str, by_key: dict[int, _File]) 
 def _bookkeeping(
     con: duckdb.DuckDBPyConnection, batch: list[tuple[Return, ReturnResult]], files: list[_File], standard: Standard
 ) -> None:
-    """The submission, its files and the column-level findings, by name and count."""
+    """The submissions, their files and the column-level findings (by name and count), inserted in bulk."""
     loaded_at = datetime.now(UTC).replace(tzinfo=None)
+    file_rows: list[tuple] = []
+    issue_rows: list[tuple] = []
+    submission_rows: list[tuple] = []
     for ret, result in batch:
         sid = ret.submission_id
         hashes = {f.name: f.sha256 for f in ret.files + ret.unmapped}
         for res in result.files:
             base, _, sheet = res.file.partition("#")
-            con.execute(
-                "INSERT INTO submission_file VALUES (?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, ?, ?, ?)",
-                [
+            file_rows.append(
+                (
                     sid,
                     base,
                     sheet or None,
                     hashes.get(base, ""),
                     res.table,
+                    None,
                     res.encoding,
                     res.delimiter,
                     res.rows_in,
@@ -402,34 +405,33 @@ def _bookkeeping(
                     res.rows_quarantined,
                     res.rows_with_warnings,
                     res.rejected,
-                ],
+                )
             )
-            issues = [
-                ("COLUMN-UNKNOWN", c, res.rows_in, "column not in the profile; not loaded") for c in res.unknown_columns
+            issue_rows += [
+                (sid, res.file, "COLUMN-UNKNOWN", c, res.rows_in, "column not in the profile; not loaded")
+                for c in res.unknown_columns
             ]
-            issues += [("COLUMN-MISSING", c, res.rows_in, "required field has no column") for c in res.missing_columns]
-            issues += [
-                ("CODE-UNMAPPED", c, n, "local code neither standard nor mapped") for c, n in res.unmapped_codes.items()
+            issue_rows += [
+                (sid, res.file, "COLUMN-MISSING", c, res.rows_in, "required field has no column")
+                for c in res.missing_columns
+            ]
+            issue_rows += [
+                (sid, res.file, "CODE-UNMAPPED", c, n, "local code neither standard nor mapped")
+                for c, n in res.unmapped_codes.items()
             ]
             if res.rejected:
                 code, _, message = res.rejected.partition(": ")
-                issues.append((code, None, 0, message))
-            for code, subject, count, message in issues:
-                con.execute(
-                    "INSERT INTO file_issue VALUES (?, ?, ?, ?, ?, ?)", [sid, res.file, code, subject, count, message]
-                )
+                issue_rows.append((sid, res.file, code, None, 0, message))
         seen = Counter(hashes.values())
-        for file_name, digest in sorted(hashes.items()):
-            if seen[digest] > 1:
-                con.execute(
-                    "INSERT INTO file_issue VALUES (?, ?, 'FILE-DUPLICATE', NULL, 0, ?)",
-                    [sid, file_name, "same bytes as another file of the return"],
-                )
+        issue_rows += [
+            (sid, name, "FILE-DUPLICATE", None, 0, "same bytes as another file of the return")
+            for name, digest in sorted(hashes.items())
+            if seen[digest] > 1
+        ]
         totals = [sum(getattr(r, n) for r in result.files) for n in ("rows_in", "rows_loaded", "rows_quarantined")]
         info = ret.info
-        con.execute(
-            "INSERT INTO submission VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
+        submission_rows.append(
+            (
                 sid,
                 ret.profile.submitter_code,
                 ret.profile.submitter_type,
@@ -441,5 +443,24 @@ def _bookkeeping(
                 standard.version,
                 loaded_at,
                 *totals,
-            ],
+            )
         )
+    for table, rows in (("submission_file", file_rows), ("file_issue", issue_rows), ("submission", submission_rows)):
+        _insert_rows(con, table, rows)
+
+
+def _insert_rows(con: duckdb.DuckDBPyConnection, table: str, rows: list[tuple]) -> None:
+    """Insert Python rows in one statement through Arrow, in the table's own column order and types."""
+    if not rows:
+        return
+    empty = con.sql(f"SELECT * FROM {table} LIMIT 0").to_arrow_table()
+    names = empty.schema.names
+    columns = list(zip(*rows, strict=True))
+    data = pa.table(
+        [pa.array(list(values), empty.schema.field(i).type) for i, values in enumerate(columns)], names=names
+    )
+    con.register("bookkeeping_rows", data)
+    try:
+        con.execute(f"INSERT INTO {table} SELECT * FROM bookkeeping_rows")
+    finally:
+        con.unregister("bookkeeping_rows")

@@ -242,7 +242,7 @@ def _read_xlsx(path: Path, mapping: FileMapping) -> RawTable:
     while body and all(value in (None, "") for value in body[-1]):
         body.pop()
     for number, record in enumerate(body, start=1):
-        texts = [_cell_text(value, mapping) for value in record]
+        texts = [value.strip() if type(value) is str else _cell_text(value, mapping) for value in record]
         if any(texts[width:]):
             malformed.append((number, "the row has values beyond the last named column"))
             continue
