@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import json
 import platform
-import resource
 import subprocess
 import sys
 import tempfile
@@ -28,20 +27,19 @@ CONTENDERS = {
 def measure(name: str, submissions: Path, scratch: Path) -> dict:
     code = (
         f"import sys, json; sys.path.insert(0, {str(Path(__file__).parent)!r}); {CONTENDERS[name]}; "
-        f"print(json.dumps(task({str(submissions)!r}, {str(scratch)!r})))"
+        f"result = task({str(submissions)!r}, {str(scratch)!r}); import resource; "
+        f"result['peak_rss_mib'] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1); "
+        f"print(json.dumps(result))"
     )
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     start = time.perf_counter()
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     seconds = time.perf_counter() - start
     if done.returncode != 0:
         return {"name": name, "error": done.stderr[-2000:]}
-    peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     result = json.loads(done.stdout.strip().splitlines()[-1])
     return {
         "name": name,
         "seconds": round(seconds, 3),
-        "peak_rss_mib": round(max(peak_kib, before) / 1024, 1),
         **result,
     }
 
@@ -50,11 +48,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("synth_dir", type=Path)
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results" / "ingest.json")
+    parser.add_argument("--contenders", default=",".join(CONTENDERS), help="comma-separated subset to run")
     args = parser.parse_args()
     submissions = args.synth_dir / "submissions"
     results = {}
     with tempfile.TemporaryDirectory() as scratch:
-        for name in CONTENDERS:
+        for name in args.contenders.split(","):
             results[name] = measure(name, submissions, Path(scratch))
             print(json.dumps(results[name]), file=sys.stderr)
     ours = results["clearsight_ingest"].get("seconds")
