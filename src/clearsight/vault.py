@@ -45,6 +45,17 @@ _CHECK = b"clearsight identity vault v1"
 
 PERSON_FIELDS = ("forename", "surname", "aliases", "date_of_birth", "postcode", "address", "phone_numbers")
 
+SEALED_COLUMNS = (
+    "table_name",
+    "submission_id",
+    "source",
+    "file_name",
+    "row_number",
+    "record_key",
+    "nonce",
+    "ciphertext",
+)
+
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS vault_meta (name VARCHAR PRIMARY KEY, nonce BLOB NOT NULL, ciphertext BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS identity (
@@ -214,46 +225,25 @@ class Vault:
 
     def put_records(self, rows: Iterable[tuple[RecordRef, dict[str, Any]]]) -> int:
         """Encrypt and store records in one transaction; a record stored again (a re-run) is replaced."""
-        columns: dict[str, list[Any]] = {name: [] for name in ("t", "s", "src", "f", "r", "k", "n", "c")}
+        columns: dict[str, list[Any]] = {name: [] for name in SEALED_COLUMNS}
         for ref, fields in rows:
-            nonce = os.urandom(12)
-            plain = json.dumps(fields, default=str, separators=(",", ":"), ensure_ascii=False).encode()
-            for name, value in zip(
-                columns,
-                (
-                    ref.table_name,
-                    ref.submission_id,
-                    ref.source,
-                    ref.file_name,
-                    ref.row_number,
-                    ref.record_key,
-                    nonce,
-                    self._aead.encrypt(nonce, plain, ref.aad()),
-                ),
-                strict=True,
-            ):
+            nonce, ciphertext = self.seal(ref.table_name, ref.submission_id, ref.file_name, ref.row_number, fields)
+            values = (
+                ref.table_name,
+                ref.submission_id,
+                ref.source,
+                ref.file_name,
+                ref.row_number,
+                ref.record_key,
+                nonce,
+                ciphertext,
+            )
+            for name, value in zip(SEALED_COLUMNS, values, strict=True):
                 columns[name].append(value)
-        if not columns["t"]:
-            return 0
-        batch = pa.table(
-            {
-                **{k: columns[k] for k in ("t", "s", "src", "f", "k")},
-                "r": pa.array(columns["r"], pa.int64()),
-                "n": pa.array(columns["n"], pa.binary()),
-                "c": pa.array(columns["c"], pa.binary()),
-            }
+        types = {"row_number": pa.int64(), "nonce": pa.binary(), "ciphertext": pa.binary()}
+        return self.put_sealed(
+            pa.table({name: pa.array(values, types.get(name, pa.string())) for name, values in columns.items()})
         )
-        self.con.execute("BEGIN TRANSACTION")
-        try:
-            self.con.register("vault_batch", batch)
-            self.con.execute("INSERT OR REPLACE INTO identity SELECT t, s, src, f, r, k, n, c FROM vault_batch")
-            self.con.execute("COMMIT")
-        except BaseException:
-            self.con.execute("ROLLBACK")
-            raise
-        finally:
-            self.con.unregister("vault_batch")
-        return batch.num_rows
 
     def put_persons(self, rows: Sequence[dict[str, Any]]) -> int:
         """Store person records given as dicts with lineage (submission_id, source, file_name, row_number)."""

@@ -13,10 +13,8 @@ import pyarrow as pa
 
 from clearsight.ingest.validate import ident
 from clearsight.standard import Table
-from clearsight.vault import _MULTI_VALUED, PSEUDONYMISED, Vault, load_key
+from clearsight.vault import _MULTI_VALUED, PSEUDONYMISED, SEALED_COLUMNS, Vault, load_key
 from clearsight.warehouse import SQL_TYPES
-
-_SEALED = ("table_name", "submission_id", "source", "file_name", "row_number", "record_key", "nonce", "ciphertext")
 
 
 class BatchVault:
@@ -105,7 +103,7 @@ class BatchVault:
         """Write every sealed record (one vault transaction), then let go of the vault."""
         try:
             if self._sealed:
-                batch = pa.concat_tables(self._sealed).select(list(_SEALED))
+                batch = pa.concat_tables(self._sealed).select(list(SEALED_COLUMNS))
                 self._open().put_sealed(batch)
         finally:
             self.close()
