@@ -28,6 +28,12 @@ POLICY = {  # sensitive routes pinned by hand: (method, path) -> roles allowed
     ("GET", "/triage/export.csv"): {"force_analyst", "council_analyst"},
     ("POST", "/triage/{reference}/decision"): {"force_analyst", "council_analyst"},
     ("GET", "/admin/users"): {"admin"}, ("POST", "/admin/users"): {"admin"}, ("GET", "/admin/audit-log"): {"admin"},
+    ("POST", "/admin/users/{user_id}/active"): {"admin"}, ("POST", "/admin/users/{user_id}/password"): {"admin"},
+    ("GET", "/admin/reporter-identity"): {"admin"}, ("POST", "/admin/reporter-identity"): {"admin"},
+    ("POST", "/admin/reporter-identity/{approval_id}/revoke"): {"admin"},
+    ("GET", "/account/password"): set(Role), ("POST", "/account/password"): set(Role),
+    ("GET", "/report/made"): set(EVERYONE), ("POST", "/admin/users/{user_id}/reset-link"): {"admin"},
+    ("GET", "/account/reset/{token}"): set(EVERYONE), ("POST", "/account/reset/{token}"): set(EVERYONE),
     ("GET", "/statistics"): {"admin", "national_auditor", "inquiry_panel"},
     ("POST", "/report"): set(EVERYONE), ("POST", "/api/reports"): set(EVERYONE),
 }
@@ -50,7 +56,10 @@ def world(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
             assert client.post("/login", data={"email": email, "password": PASSWORD, "csrf_token": token},
                                follow_redirects=False).status_code == 303
             cookies[role] = dict(client.cookies)
-    yield app, cookies, routed, unrouted
+        from clearsight.service.accounts import reset_token
+
+        reset = reset_token(app.state.sessions, app.state.settings.secret_key, 1, actor="test", actor_role="admin")
+    yield app, cookies, routed, unrouted, reset
     app.state.engine.dispose()
 
 
@@ -75,10 +84,11 @@ def test_every_route_declares_its_roles(world) -> None:  # noqa: ANN001
 
 @pytest.mark.parametrize("role", ROLES)
 def test_every_route_answers_every_role_as_declared(world, role: str) -> None:  # noqa: ANN001
-    app, cookies, routed, unrouted = world
+    app, cookies, routed, unrouted, reset = world
     client = TestClient(app)
     for method, path, route in _cases(app):
         url = path.replace("{reference}", unrouted if role == Role.national_auditor else routed)
+        url = url.replace("{token}", reset)  # a live reset link (the POST below sends no password: not used up)
         if path == "/assets":
             url = "/assets/govuk-frontend.min.css"
         client.cookies.clear()
@@ -100,8 +110,8 @@ def test_every_route_answers_every_role_as_declared(world, role: str) -> None:  
 
 def test_anonymous_is_refused_everywhere_but_public_routes(world) -> None:  # noqa: ANN001
     public = {path for _, path, route in _cases(world[0]) if ANONYMOUS in route.allowed_roles}
-    assert public == {"/openapi.json", "/assets", "/", "/healthz", "/report", "/report/check", "/login",
-                      "/api/reports"}
+    assert public == {"/openapi.json", "/assets", "/", "/healthz", "/report", "/report/made", "/report/check", "/login",
+                      "/account/reset/{token}", "/api/reports"}
 
 
 def test_a_route_without_a_declaration_stops_the_app(world) -> None:  # noqa: ANN001

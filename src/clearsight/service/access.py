@@ -43,14 +43,17 @@ class Principal:
 
 
 def current_principal(request: Request) -> Principal:
-    """The signed-in account from the session cookie, re-read from the database (deactivation is immediate)."""
+    """The signed-in account from the session cookie, re-read from the database.
+
+    Deactivation and password changes are immediate: the account's ``session_version`` moves on and sessions
+    signed with the old one are cleared."""
     user_id = request.session.get("user_id")
     if user_id is None:
         return Principal(None, ANONYMOUS)
     with request.app.state.sessions() as session:
         user = session.get(User, user_id)
-    if user is None or not user.active:
-        request.session.clear()
+    if user is None or not user.active or request.session.get("session_version", 0) != user.session_version:
+        request.session.clear()  # deactivated, or the password changed since this session signed in
         return Principal(None, ANONYMOUS)
     return Principal(user.id, user.role, user.scope)
 

@@ -20,10 +20,11 @@ from starlette.exceptions import HTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
 from clearsight import __version__
-from clearsight.service import api, pages_public, pages_staff
+from clearsight.service import api, pages_account, pages_admin, pages_public, pages_staff
 from clearsight.service.access import check_declarations
 from clearsight.service.db import make_engine, migrate, session_factory
 from clearsight.service.limits import SlidingWindowLimiter
+from clearsight.service.oidc import add_single_sign_on
 from clearsight.service.rendering import make_templates, render
 from clearsight.service.settings import ServiceSettings
 
@@ -79,9 +80,10 @@ def create_app(settings: ServiceSettings | str | None = None) -> FastAPI:
                       status_code=error.status_code)
 
     app.mount("/assets", StaticFiles(directory=HERE / "static"), name="assets")
-    for module in (pages_public, pages_staff, api):
+    for module in (pages_public, pages_staff, pages_admin, pages_account, api):
         # Routes are added flat rather than through include_router, so that app.routes lists every APIRoute
         # (newer FastAPI nests included routers), which the deny-by-default check and its test walk.
         app.router.routes.extend(module.router.routes)
+    add_single_sign_on(app, settings)
     check_declarations(app)
     return app

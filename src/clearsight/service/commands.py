@@ -1,4 +1,5 @@
-"""CLI commands of the web service: ``serve``, ``users add``, ``audit-log verify``.
+"""CLI commands of the web service: ``serve``, ``users add|deactivate|reactivate|set-password``,
+``audit-log verify``.
 
 Each is a thin layer over a library call (``create_app``, ``accounts.add_user``, ``AuditLog.verify``) so
 that scripts and tests can do the same without the CLI.
@@ -73,6 +74,73 @@ def users_add(
     console.print(f"[bold]Account added[/bold]: {user.email} ({user.role}{' ' + user.scope if user.scope else ''})")
 
 
+def _account_id(factory: object, email: str) -> int:
+    from sqlalchemy import select
+
+    from clearsight.service.models import User
+
+    with factory() as session:  # type: ignore[operator]
+        user_id = session.scalar(select(User.id).where(User.email == email.strip().lower()))
+    if user_id is None:
+        raise ClearsightError(f"there is no account for {email}")
+    return user_id
+
+
+def users_set_active(email: str, active: bool, database_url: str) -> None:
+    """Deactivate or reactivate an account from the command line (audited as by ``cli``)."""
+    from clearsight.service.accounts import AccountError, set_active
+    from clearsight.service.db import make_engine, migrate, session_factory
+
+    engine = make_engine(database_url)
+    migrate(engine)
+    try:
+        factory = session_factory(engine)
+        set_active(factory, _account_id(factory, email), active, actor="cli", actor_role="admin")
+    except AccountError as error:
+        raise ClearsightError(str(error)) from error
+    finally:
+        engine.dispose()
+    console.print(f"[bold]Account {'reactivated' if active else 'deactivated'}[/bold]: {email}")
+
+
+EmailArgument = Annotated[str, typer.Argument(help="The account's email address.")]
+
+
+def users_deactivate(email: EmailArgument, database_url: DatabaseOption = DEFAULT_DATABASE_URL) -> None:
+    """Deactivate an account: it can no longer sign in and its open sessions end (audited)."""
+    users_set_active(email, False, database_url)
+
+
+def users_reactivate(email: EmailArgument, database_url: DatabaseOption = DEFAULT_DATABASE_URL) -> None:
+    """Reactivate a deactivated account (audited)."""
+    users_set_active(email, True, database_url)
+
+
+def users_set_password(
+    email: EmailArgument,
+    database_url: DatabaseOption = DEFAULT_DATABASE_URL,
+    password: Annotated[str | None, typer.Option("--password", envvar="CLEARSIGHT_NEW_PASSWORD",
+                                                 help="The new password; asked for when not given.")] = None,
+) -> None:
+    """Reset an account's password; its open sessions end (audited as a reset)."""
+    from clearsight.service.accounts import AccountError, set_password
+    from clearsight.service.db import make_engine, migrate, session_factory
+
+    if password is None:
+        password = typer.prompt("New password", hide_input=True, confirmation_prompt=True)
+    engine = make_engine(database_url)
+    migrate(engine)
+    try:
+        factory = session_factory(engine)
+        set_password(factory, _account_id(factory, email), password, current_password=None, actor="cli",
+                     actor_role="admin")
+    except AccountError as error:
+        raise ClearsightError(str(error)) from error
+    finally:
+        engine.dispose()
+    console.print(f"[bold]Password reset[/bold] for {email}")
+
+
 def audit_log_verify(
     database_url: DatabaseOption = DEFAULT_DATABASE_URL,
     expect_head: Annotated[str | None, typer.Option("--expect-head", help="SEQ:HASH kept from an earlier "
@@ -111,6 +179,9 @@ def register(app: typer.Typer) -> None:
     app.command("serve")(serve)
     users_app = typer.Typer(help="Service accounts.", no_args_is_help=True)
     users_app.command("add")(users_add)
+    users_app.command("deactivate")(users_deactivate)
+    users_app.command("reactivate")(users_reactivate)
+    users_app.command("set-password")(users_set_password)
     app.add_typer(users_app, name="users")
     audit_app = typer.Typer(help="The hash-chained audit log.", no_args_is_help=True)
     audit_app.command("verify")(audit_log_verify)

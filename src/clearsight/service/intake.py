@@ -14,7 +14,8 @@ import unicodedata
 from datetime import date, datetime, time
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -35,8 +36,19 @@ _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 _KEY_VERSION = "v1"
 
 
+API_EXAMPLE = {
+    "reporter_name": "A. Teacher", "reporter_role": "Class teacher", "reporter_organisation": "A primary school",
+    "reporter_setting": "school", "child_name": "A. Child", "child_age": 9, "council_code": "E09000002",
+    "concern_type": "disclosed", "what_happened": "The child told me about abuse by an adult.",
+    "became_known_on": "2025-03-01", "immediate_danger": False,
+}
+"""A complete report (fictional) for the OpenAPI spec: API users and schemathesis' explicit phase send it."""
+
+
 class ReportInput(BaseModel):
     """A mandatory report as submitted by the form or the JSON API."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [API_EXAMPLE]})
 
     reporter_name: str = Field(min_length=1, max_length=200)
     reporter_role: str = Field(min_length=1, max_length=200, description="The reporter's job or role.")
@@ -146,8 +158,40 @@ def new_reference() -> str:
     return f"CS-{chars[:4]}-{chars[4:]}"
 
 
-def create_report(factory: sessionmaker[Session], report: ReportInput, principal: Principal) -> MandatoryReport:
-    """Route, store and audit a report in one committed transaction; return it with its new reference."""
+def submission_key(token: str | None) -> str | None:
+    """The stored form of a one-time submission token: its SHA-256, so the table never holds the token."""
+    token = (token or "").strip()
+    if not token:
+        return None
+    return hashlib.sha256(f"submission|{token}".encode()).hexdigest()
+
+
+def find_submission(factory: sessionmaker[Session], key: str | None) -> MandatoryReport | None:
+    """The report already made with this submission key, if any."""
+    if key is None:
+        return None
+    with factory() as session:
+        return session.scalar(select(MandatoryReport).where(MandatoryReport.submission_key == key))
+
+
+def find_reference(factory: sessionmaker[Session], reference: str) -> MandatoryReport | None:
+    """The report with this reference (for its own reporter's confirmation page only)."""
+    with factory() as session:
+        return session.scalar(select(MandatoryReport).where(MandatoryReport.reference == reference))
+
+
+def create_report(factory: sessionmaker[Session], report: ReportInput, principal: Principal,
+                  token: str | None = None) -> tuple[MandatoryReport, bool]:
+    """Route, store and audit a report in one committed transaction; return it and whether it is new.
+
+    ``token`` is the form's one-time token (or the API's Idempotency-Key): when a report was already made
+    with it (a refresh, a double click, a retry after a lost answer), that report is returned, not a second
+    one. The unique ``submission_key`` settles two concurrent POSTs with the same token: one commits, the
+    other's insert fails and it returns the winner's report."""
+    key = submission_key(token)
+    existing = find_submission(factory, key)
+    if existing is not None:
+        return existing, False
     routing = route(report.child_postcode, report.council_code)
     known_at = datetime.combine(report.became_known_on, report.became_known_time or time(0, 0))
     for _attempt in range(5):
@@ -168,6 +212,7 @@ def create_report(factory: sessionmaker[Session], report: ReportInput, principal
             perpetrator_works_with_children=report.perpetrator_works_with_children,
             immediate_danger=report.immediate_danger, council_code=routing.council_code,
             force_code=routing.force_code, routed_by=routing.routed_by, child_key=child_key(report),
+            submission_key=key,
         )
         try:
             with factory() as session, session.begin():
@@ -180,6 +225,9 @@ def create_report(factory: sessionmaker[Session], report: ReportInput, principal
                     connection=session.connection(),
                 )
         except IntegrityError:
+            existing = find_submission(factory, key)
+            if existing is not None:
+                return existing, False  # the same token committed first in a concurrent request
             continue  # a reference collision (about 1 in 10^12): draw another
-        return row
+        return row, True
     raise RuntimeError("could not store the report")

@@ -31,6 +31,8 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(40))
     scope: Mapped[str | None] = mapped_column(String(20))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    session_version: Mapped[int] = mapped_column(Integer, default=0)
+    """Bumped on password change and deactivation: sessions signed with an older version end."""
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
@@ -66,6 +68,8 @@ class MandatoryReport(Base):
     routed_by: Mapped[str] = mapped_column(String(20))
     child_key: Mapped[str] = mapped_column(String(64), index=True)
     first_triaged_at: Mapped[datetime | None] = mapped_column(DateTime)
+    submission_key: Mapped[str | None] = mapped_column(String(64), unique=True, index=True)
+    """SHA-256 of the form's one-time token (or the API's Idempotency-Key): a repeated POST finds this row."""
 
 
 class TriageDecision(Base):
@@ -79,3 +83,20 @@ class TriageDecision(Base):
     agency: Mapped[str] = mapped_column(String(10))
     outcome: Mapped[str] = mapped_column(String(40))
     note: Mapped[str] = mapped_column(Text, default="")
+
+
+class ReporterIdentityApproval(Base):
+    """A recorded approval to show one report's reporter to one account beyond the triage team.
+
+    Who approved, why, when and until when; revoking sets ``revoked_at``/``revoked_by``, never deletes."""
+
+    __tablename__ = "reporter_identity_approvals"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("mandatory_reports.id"), index=True)
+    granted_to: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    approved_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    approved_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime)
+    reason: Mapped[str] = mapped_column(Text)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
+    revoked_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

@@ -1,4 +1,4 @@
-"""Pages for signed-in staff: triage queues and reports, decisions, statistics, accounts, the audit log.
+"""Pages for signed-in staff: triage queues and reports, decisions, statistics (accounts: ``pages_admin``).
 
 Each handler opens one transaction, so a read of a report and its audit entry commit together: a report
 cannot be shown without the read being recorded.
@@ -17,20 +17,20 @@ from sqlalchemy import select
 from clearsight.audit_log import AuditLog
 from clearsight.service import triage
 from clearsight.service.access import ANALYSTS, OVERSIGHT, Principal, allow, require_csrf
-from clearsight.service.accounts import AccountError, Role, add_user
+from clearsight.service.accounts import Role
 from clearsight.service.db import transaction
+from clearsight.service.disclosure import reporter_visible
 from clearsight.service.intake import CONCERN_TYPES, SETTINGS, YES_NO_UNKNOWN
-from clearsight.service.models import MandatoryReport, User
+from clearsight.service.models import MandatoryReport
 from clearsight.service.rendering import render
 from clearsight.service.routing import councils
 
-router = APIRouter()
+router = APIRouter(include_in_schema=False)  # HTML pages: not part of the JSON API spec
 _render = render
 TRIAGE_READERS = ANALYSTS | {Role.national_auditor}
 Triager = Annotated[Principal, Depends(allow(TRIAGE_READERS))]
 Analyst = Annotated[Principal, Depends(allow(ANALYSTS))]
 Oversight = Annotated[Principal, Depends(allow(OVERSIGHT))]
-Admin = Annotated[Principal, Depends(allow(Role.admin))]
 
 
 
@@ -81,11 +81,12 @@ def _report_page(request: Request, principal: Principal, reference: str, error: 
             raise HTTPException(404, "There is no report with that reference in your area.")
         linked, elsewhere = triage.linked_reports(session, principal, row)
         history = triage.decisions(session, row)
+        show_reporter, approval = reporter_visible(session, principal, row)
     return _render(request, "triage_report.html", {
         "report": row, "linked": linked, "linked_elsewhere": elsewhere, "decisions": history,
         "outcomes": triage.OUTCOMES, "councils": councils(), "settings_labels": SETTINGS,
         "concern_types": CONCERN_TYPES, "yes_no_unknown": YES_NO_UNKNOWN, "error": error,
-        "show_reporter": principal.role in ANALYSTS,
+        "show_reporter": show_reporter, "identity_approval": approval,
         "dbs_prompt": row.perpetrator_works_with_children == "yes" or row.perpetrator_position_of_trust == "yes",
     }, status_code=status_code)
 
@@ -146,34 +147,3 @@ def my_reports(request: Request, principal: Annotated[Principal, Depends(allow(R
                                .where(MandatoryReport.reporter_user_id == principal.user_id)
                                .order_by(MandatoryReport.received_at.desc())).all()
     return _render(request, "my_reports.html", {"rows": rows})
-
-
-@router.get("/admin/users", response_class=HTMLResponse)
-def admin_users(request: Request, principal: Admin) -> HTMLResponse:
-    return _users_page(request)
-
-
-def _users_page(request: Request, error: str | None = None, status_code: int = 200) -> HTMLResponse:
-    with request.app.state.sessions() as session:
-        users = session.scalars(select(User).order_by(User.email)).all()
-    return _render(request, "admin_users.html", {"users": users, "roles": list(Role), "error": error},
-                   status_code=status_code)
-
-
-@router.post("/admin/users", dependencies=[Depends(require_csrf)])
-async def admin_add_user(request: Request, principal: Admin) -> Response:
-    form = await request.form()
-    try:
-        add_user(request.app.state.sessions, str(form.get("email", "")), str(form.get("password", "")),
-                 str(form.get("role", "")), str(form.get("scope", "")).strip() or None, actor=principal.actor,
-                 actor_role=principal.role)
-    except AccountError as error:
-        return _users_page(request, str(error), 400)
-    return RedirectResponse("/admin/users", status_code=303)
-
-
-@router.get("/admin/audit-log", response_class=HTMLResponse)
-def admin_audit_log(request: Request, principal: Admin) -> HTMLResponse:
-    log = AuditLog(request.app.state.engine)
-    return _render(request, "admin_audit.html", {"result": log.verify(), "entries": log.entries(limit=50,
-                                                                                                newest_first=True)})

@@ -36,6 +36,7 @@ def render(request: Request, name: str, context: dict[str, Any] | None = None, s
            ) -> HTMLResponse:
     """A page with what every page needs: the CSRF token, the signed-in principal, the CSP nonce."""
     base = {"csrf_token": csrf_token(request), "principal": getattr(request.state, "principal", None),
-            "cspNonce": getattr(request.state, "csp_nonce", None), "assetPath": "/assets", "version": __version__}
+            "cspNonce": getattr(request.state, "csp_nonce", None), "assetPath": "/assets", "version": __version__,
+            "single_sign_on": bool(request.app.state.settings.oidc_issuer)}
     return request.app.state.templates.TemplateResponse(request, name, {**base, **(context or {})},
                                                         status_code=status_code)

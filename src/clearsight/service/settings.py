@@ -52,6 +52,14 @@ class ServiceSettings:
     report_deadline_hours: int = 48
     """Statutory clock: a report made more than this many hours after the concern became known is late."""
     migrate: bool = True
+    oidc_issuer: str | None = None
+    """OpenID Connect issuer URL (CLEARSIGHT_OIDC_ISSUER); single sign-on is off unless it is set."""
+    oidc_client_id: str | None = None
+    oidc_client_secret: str | None = field(default=None, repr=False)
+    oidc_redirect_url: str | None = None
+    """The callback URL registered with the provider, when the service sits behind a proxy."""
+    oidc_transport: object | None = field(default=None, repr=False, compare=False)
+    """An httpx transport for talking to the provider (tests pass an in-process fake); None: the network."""
 
     @classmethod
     def from_env(cls, database_url: str | None = None, **overrides: object) -> ServiceSettings:
@@ -63,6 +71,10 @@ class ServiceSettings:
             "login_attempts": _env_int("CLEARSIGHT_LOGIN_ATTEMPTS", 5),
             "triage_deadline_hours": _env_int("CLEARSIGHT_TRIAGE_DEADLINE_HOURS", 24),
             "report_deadline_hours": _env_int("CLEARSIGHT_REPORT_DEADLINE_HOURS", 48),
+            "oidc_issuer": os.environ.get("CLEARSIGHT_OIDC_ISSUER") or None,
+            "oidc_client_id": os.environ.get("CLEARSIGHT_OIDC_CLIENT_ID") or None,
+            "oidc_client_secret": os.environ.get("CLEARSIGHT_OIDC_CLIENT_SECRET") or None,
+            "oidc_redirect_url": os.environ.get("CLEARSIGHT_OIDC_REDIRECT_URL") or None,
         }
         if "secret_key" not in overrides:
             key_file = Path(os.environ.get("CLEARSIGHT_SECRET_KEY_FILE", "clearsight-service.key"))

@@ -73,7 +73,7 @@ def queue(session: Session, principal: Principal, deadline_hours: int, *, overdu
         MandatoryReport.received_at)).all()
     keys = [row.child_key for row in rows]
     counts = dict(session.execute(select(MandatoryReport.child_key, func.count()).where(
-        MandatoryReport.child_key.in_(keys)).group_by(MandatoryReport.child_key)).tuples().all()) if keys else {}
+        MandatoryReport.child_key.in_(keys)).group_by(MandatoryReport.child_key)).all()) if keys else {}
     items = []
     for row in rows:
         waited = (row.first_triaged_at or now) - row.received_at
