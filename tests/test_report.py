@@ -1,0 +1,221 @@
+"""The report on a tiny synthetic warehouse: files, tidy tables, safety of the whole release, determinism."""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from clearsight import ingest
+from clearsight.report import run
+from clearsight.report.disclosure import audit
+from clearsight.report.publish import SUPPRESSED
+from clearsight.report.release import CellStatus, Release
+from clearsight.synth import run as synth_run
+
+COUNT_COLUMNS = {"offences", "victims", "suspects", "groups", "children_flagged"}
+
+
+@pytest.fixture(scope="module")
+def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("report")
+    synth_run(root / "synth", scale="tiny", years=1, seed=3)
+    db = root / "w.duckdb"
+    ingest.run(root / "synth" / "submissions", db)
+    return db
+
+
+@pytest.fixture(scope="module")
+def report_dir(warehouse: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("out") / "report"
+    run(warehouse, out, pdf=False)
+    return out
+
+
+def _tables(folder: Path) -> dict[str, list[dict[str, str]]]:
+    return {p.stem: list(csv.DictReader(p.open(encoding="utf-8"))) for p in sorted((folder / "tables").glob("*.csv"))}
+
+
+def test_the_report_folder_holds_every_output(report_dir: Path) -> None:
+    for name in ("report.html", "report.xlsx", "manifest.json"):
+        assert (report_dir / name).is_file(), name
+    manifest = json.loads((report_dir / "manifest.json").read_text())
+    assert manifest["inputs"] and all(len(f["sha256"]) == 64 for s in manifest["inputs"] for f in s["files"])
+    assert manifest["parameters"]["threshold"] == 5
+    withheld = [c for t in manifest["tables"] for c in t["suppressed_cells"]]
+    assert withheld and all("suppression" not in c and "primary" not in c["reason"] for c in withheld), \
+        "the public manifest must not say which withheld cells are the small ones"
+    restricted = json.loads((report_dir.parent / "report-restricted" / "suppression_log.json").read_text())
+    assert {c["suppression"] for t in restricted["tables"] for c in t["cells"]} == {"primary", "secondary"}
+    written = {f"tables/{p.name}" for p in (report_dir / "tables").glob("*.csv")}
+    assert {t["file"] for t in manifest["tables"]} == written
+
+
+def test_tables_are_tidy_with_totals_and_no_small_counts(report_dir: Path) -> None:
+    for name, rows in _tables(report_dir).items():
+        assert rows, name
+        counts = [c for c in rows[0] if c in COUNT_COLUMNS]
+        if not counts:
+            continue
+        assert any("Total" in row.values() for row in rows), f"{name} has no Total row"
+        for row in rows:
+            for column in counts:
+                value = row[column]
+                assert value == SUPPRESSED or (value.isdigit() and not 0 < int(value) < 5), (name, row)
+
+
+def test_the_published_release_passes_the_whole_release_audit(warehouse: Path) -> None:
+    import duckdb
+
+    from clearsight.report.disclosure import protect
+    from clearsight.report.optional import optional_specs
+    from clearsight.report.tables import SPECS, build_all
+    from clearsight.report.views import create_views
+    from clearsight.standard import load_standard
+
+    con = duckdb.connect(str(warehouse), read_only=True)
+    create_views(con, load_standard())
+    extra, _ = optional_specs(con)
+    release = Release(build_all(con, SPECS + extra))
+    con.close()
+    protection = protect(release)
+    withheld = {k for k, s in protection.status.items() if s is not CellStatus.published}
+    assert withheld and not audit(release, withheld)
+
+
+def test_every_number_shown_in_html_and_excel_is_in_the_csv_tables(report_dir: Path) -> None:
+    from openpyxl import load_workbook
+
+    published = {cell.replace(",", "") for rows in _tables(report_dir).values() for row in rows
+                 for cell in row.values()}
+    html = (report_dir / "report.html").read_text(encoding="utf-8")
+    shown = re.findall(r'<td class="n">([^<]*)</td>', html) + re.findall(r"<strong>([^<]*)</strong>", html)
+    assert shown
+    for value in shown:
+        assert value.replace(",", "") in published, value
+    book = load_workbook(report_dir / "report.xlsx", read_only=True)
+    for sheet in book.worksheets[2:]:
+        for row in sheet.iter_rows(values_only=True):
+            for value in row:
+                if isinstance(value, int | float) and not isinstance(value, bool):
+                    assert str(value) in published or f"{value:.1f}" in published, (sheet.title, value)
+
+
+def test_html_is_self_contained_and_charts_have_text_alternatives(report_dir: Path) -> None:
+    html = (report_dir / "report.html").read_text(encoding="utf-8")
+    assert "<script" not in html and "http://" not in html.replace('xmlns="http://www.w3.org/2000/svg"', "")
+    assert "https://" not in html
+    charts = re.findall(r"<svg[^>]*>", html)
+    assert charts and all('role="img"' in svg and "aria-labelledby" in svg for svg in charts)
+    assert html.count("<title id=") == len(charts)
+
+
+def test_the_same_warehouse_gives_byte_identical_tables_and_manifest(warehouse: Path, report_dir: Path,
+                                                                     tmp_path: Path) -> None:
+    again = tmp_path / "again"
+    run(warehouse, again, pdf=False)
+    for path in sorted((report_dir / "tables").glob("*.csv")):
+        assert (again / "tables" / path.name).read_bytes() == path.read_bytes(), path.name
+
+    def without_time(folder: Path) -> dict:
+        manifest = json.loads((folder / "manifest.json").read_text())
+        manifest.pop("generated_at")
+        return manifest
+
+    assert without_time(again) == without_time(report_dir)
+
+
+def test_the_cli_writes_the_report_and_its_pdf(warehouse: Path, tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from clearsight.cli import app
+
+    out = tmp_path / "cli"
+    result = CliRunner().invoke(app, ["report", "--db", str(warehouse), "--out", str(out), "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["tables"] >= 20
+    assert (out / "report.pdf").read_bytes().startswith(b"%PDF")
+    missing = CliRunner().invoke(app, ["report", "--db", str(tmp_path / "none.duckdb"), "--out", str(out)])
+    assert missing.exit_code == 1
+
+
+def test_audit_runs_every_installed_stage_then_the_report(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from clearsight.cli import app
+
+    synth_run(tmp_path / "synth", scale="tiny", years=1, seed=5)
+    out, db = tmp_path / "audit", tmp_path / "a.duckdb"
+    result = CliRunner().invoke(app, ["audit", str(tmp_path / "synth" / "submissions"), "--out", str(out),
+                                      "--db", str(db), "--no-pdf"])
+    assert result.exit_code == 0, result.output
+    names = {p.stem for p in (out / "tables").glob("*.csv")}
+    assert "offences_by_year" in names
+    assert "groups_by_size" in names and "children_flagged_by_indicator" in names
+
+
+def test_an_attacker_reading_only_the_published_csv_files_cannot_narrow_a_withheld_cell(report_dir: Path) -> None:
+    """Rebuild the release from tables/*.csv alone (what the public has) and attack every `[c]` cell."""
+    from clearsight.report.disclosure import Auditor
+    from clearsight.report.release import Relation, ReleaseTable
+    from clearsight.report.tables import SPECS
+
+    specs = {spec.name: spec for spec in SPECS}
+    tables, values, withheld = [], {}, set()
+    for name, rows in _tables(report_dir).items():
+        if name not in specs:
+            continue
+        spec = specs[name]
+        parsed = [{**{d: row[d] for d in spec.dimensions}, **{m: row[m] for m in spec.measures}} for row in rows]
+        table = ReleaseTable(name, name, "", list(spec.dimensions), list(spec.measures), parsed,
+                             {m: Relation.union if m in spec.union else Relation.sum for m in spec.measures})
+        for row in parsed:
+            for measure in spec.measures:
+                key = table.key(row, measure)
+                if row[measure] == SUPPRESSED:
+                    withheld.add(key)
+                    values.setdefault(key, 0)  # unknown to the attacker; never read for a withheld cell
+                else:
+                    assert values.setdefault(key, int(row[measure])) == int(row[measure]), key
+        tables.append(table)
+    constraints = Release(tables).constraints()
+    proved = Auditor(values, constraints).intervals(withheld)
+    assert proved
+    for interval in proved:
+        assert not interval.unsafe(5, 5), interval
+
+
+def _sex_table(counts: dict[str, int]) -> tuple:
+    from clearsight.report.disclosure import protect
+    from clearsight.report.release import Derived, ReleaseTable
+
+    rows = [{"sex": k, "victims": v} for k, v in counts.items()] + [{"sex": "Total", "victims": sum(counts.values())}]
+    table = ReleaseTable("victims_by_sex", "Victims by sex", "Demographics", ["sex"], ["victims"], rows,
+                         derived=[Derived("percent", ("victims",), ("@total:victims",))])
+    release = Release([table])
+    table.status = protect(release).status
+    return table, release.values()
+
+
+def test_a_percentage_from_a_withheld_count_is_withheld_too() -> None:
+    from clearsight.report.publish import published_rows
+
+    table, values = _sex_table({"Female": 40, "Male": 3, "Not recorded": 9})
+    rows = {r["sex"]: r for r in published_rows(table, values, 5)}
+    assert rows["Male"]["victims"] == SUPPRESSED and rows["Male"]["percent"] == SUPPRESSED
+    for row in rows.values():
+        assert (row["victims"] == SUPPRESSED) == (row["percent"] == SUPPRESSED)
+
+
+def test_incomplete_recording_gets_a_plain_warning() -> None:
+    from clearsight.report.publish import completeness_sentences, published_rows
+
+    table, values = _sex_table({"Female": 40, "Male": 30, "Not recorded": 30})
+    sentence = completeness_sentences(table, published_rows(table, values, 5), "victims")[0]
+    assert "not recorded for 30.0%" in sentence and "cannot support a conclusion" in sentence
+    table, values = _sex_table({"Female": 60, "Male": 35, "Not recorded": 5})
+    sentence = completeness_sentences(table, published_rows(table, values, 5), "victims")[0]
+    assert "cannot support" not in sentence
