@@ -163,50 +163,48 @@ def demo(
     out: Annotated[Path, typer.Option(help="Folder for everything the demo makes.")] = Path("demo-output"),
     scale: Annotated[Scale, typer.Option(help="Size of the synthetic data set.")] = Scale.national,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 1,
+    pdf: Annotated[bool, typer.Option("--pdf/--no-pdf", help="Also print report.pdf (the slowest output).")] = True,
 ) -> None:
-    """Export the standard, generate synthetic data, ingest it and write the scorecards; say where it all is."""
-    from clearsight import ingest as ingest_stage
-    from clearsight import link as link_stage
+    """Export the standard, generate synthetic data, run the whole audit and say where the report is."""
+    from clearsight import audit as audit_pipeline
     from clearsight import synth as synth_stage
     from clearsight.ingest.quality import quarantine_report, scorecard, write_scorecard
     from clearsight.safe_output import write_csv
     from clearsight.standard.export import export_standard
     from clearsight.warehouse import connect
 
-    made: list[tuple[str, Path]] = []
     _demo_vault_key(out)
-    standard_dir = out / "standard"
-    export_standard(standard_dir)
-    made.append(("core data set: schemas, data package, docs, Excel templates", standard_dir))
-    data_dir = out / "synthetic"
+    standard_dir, data_dir, report_dir = out / "standard", out / "synthetic", out / "report"
     db = out / "clearsight.duckdb"
     for stale in (db, Path(f"{db}.wal")):
         stale.unlink(missing_ok=True)
+    export_standard(standard_dir)
     with rich_progress(console) as progress:
         synth_stage.run(data_dir, scale=scale.value, years=1, seed=seed, progress=progress)
-        summary = ingest_stage.run(data_dir / "submissions", db, progress=progress)
-        linked = link_stage.run(db, progress=progress)
-    made.append(("synthetic submissions from forces and councils", data_dir / "submissions"))
-    made.append(("warehouse (DuckDB)", db))
+        summary = audit_pipeline.run(data_dir / "submissions", db, report_dir, pdf=pdf, progress=progress)
     con = connect(db)
     try:
-        quality_csv = out / "quality_scorecard.csv"
+        quality_csv, quarantine_csv = out / "quality_scorecard.csv", out / "quarantine_report.csv"
         write_scorecard(scorecard(con), quality_csv)
         rows = quarantine_report(con)
-        quarantine_csv = out / "quarantine_report.csv"
         write_csv(quarantine_csv, rows, list(rows[0]) if rows else ["file"])
     finally:
         con.close()
-    made.append(("data-quality scorecard per submitter", quality_csv))
-    made.append(("quarantine report: every rejected row and why", quarantine_csv))
+    made = [
+        ("core data set: schemas, data package, docs, Excel templates", standard_dir),
+        ("synthetic submissions from forces and councils", data_dir / "submissions"),
+        ("warehouse (DuckDB)", db),
+        ("data-quality scorecard per submitter", quality_csv),
+        ("quarantine report: every rejected row and why", quarantine_csv),
+        ("the audit report (HTML, Excel, PDF, tables, manifest)", report_dir),
+    ]
     console.print("[bold green]Demo finished.[/bold green]")
     for line in summary.lines():
-        console.print(f"  {line}")
-    console.print(f"  linkage: {linked.records:,} person records -> {linked.persons:,} pseudonymous persons")
+        console.print(f"  {line}", soft_wrap=True)
     console.print("It made:")
     for what, where in made:
         console.print(f"  {what}: {where.resolve()}", soft_wrap=True)
-    console.print(f"  start reading at: {(standard_dir / 'docs' / 'index.md').resolve()}", soft_wrap=True)
+    console.print(f"  the report is at: {(report_dir / 'report.html').resolve()}", soft_wrap=True)
 
 
 DbOption = Annotated[Path, typer.Option("--db", help="The warehouse (a DuckDB file).")]
@@ -268,7 +266,10 @@ def _register_stage_commands() -> None:
 
     ingest_commands.register(app)
     link_commands.register(app)
+    __import__("clearsight.networks.commands", fromlist=["register"]).register(app)
     __import__("clearsight.service.commands", fromlist=["register"]).register(app)
+    __import__("clearsight.flags.commands", fromlist=["register"]).register(app)
+    __import__("clearsight.report.commands", fromlist=["register"]).register(app)
 
 
 _register_stage_commands()

@@ -6,11 +6,9 @@ on a checkout where a stage has not landed yet; the summary says which stages ra
 
 from __future__ import annotations
 
-import importlib
 import json
 from dataclasses import asdict
 from pathlib import Path
-from types import ModuleType
 from typing import Annotated
 
 import typer
@@ -24,17 +22,6 @@ OutOption = Annotated[Path, typer.Option("--out", help="The report folder to wri
 ThresholdOption = Annotated[int, typer.Option(min=1, max=100, help="Counts from 1 to this minus 1 are withheld.")]
 PdfOption = Annotated[bool, typer.Option("--pdf/--no-pdf", help="Also print report.pdf (the slowest output).")]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print a machine-readable summary on stdout.")]
-LATER_STAGES = ("link", "networks", "flags")
-
-
-def _stage(name: str) -> ModuleType | None:
-    """The stage's package, or None when it is not part of this installation."""
-    try:
-        return importlib.import_module(f"clearsight.{name}")
-    except ModuleNotFoundError as error:
-        if error.name and error.name.startswith(f"clearsight.{name}"):
-            return None
-        raise
 
 
 def report(out: OutOption, db: DbOption = Path("clearsight.duckdb"), threshold: ThresholdOption = 5,
@@ -60,27 +47,15 @@ def audit(submissions: Annotated[Path, typer.Argument(help="Folder of submitters
           out: OutOption, db: DbOption = Path("clearsight.duckdb"), threshold: ThresholdOption = 5,
           pdf: PdfOption = True) -> None:
     """Ingest, link, find networks, flag harm and write the report, in one command with one progress display."""
-    from clearsight import ingest as ingest_stage
-    from clearsight import report as report_stage
+    from clearsight import audit as audit_pipeline
     from clearsight.progress import rich_progress
 
     if not submissions.is_dir():
         raise ClearsightError(f"{submissions}: no such folder of submissions")
-    ran, skipped = ["ingest"], []
     with rich_progress(console) as progress:
-        ingested = ingest_stage.run(submissions, db, progress=progress)
-        for name in LATER_STAGES:
-            stage = _stage(name)
-            if stage is None or not hasattr(stage, "run"):
-                skipped.append(name)
-                continue
-            stage.run(db, progress=progress)
-            ran.append(name)
-        summary = report_stage.run(db, out, threshold=threshold, progress=progress, pdf=pdf)
-    ran.append("report")
-    console.print("[bold green]Audit finished.[/bold green] Stages run: " + ", ".join(ran)
-                  + (f"; not installed, skipped: {', '.join(skipped)}" if skipped else ""))
-    for line in [*ingested.lines(), *summary.lines()]:
+        summary = audit_pipeline.run(submissions, db, out, threshold=threshold, pdf=pdf, progress=progress)
+    console.print("[bold green]Audit finished.[/bold green]")
+    for line in summary.lines():
         console.print(f"  {line}", soft_wrap=True)
     console.print(f"  start reading at: {(out / 'report.html').resolve()}", soft_wrap=True)
 
