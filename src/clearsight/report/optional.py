@@ -91,6 +91,34 @@ def _flag_specs(con: duckdb.DuckDBPyConnection) -> tuple[Spec, ...]:
     )
 
 
+def _intake_specs(con: duckdb.DuckDBPyConnection) -> tuple[Spec, ...]:
+    con.execute(f"""
+    CREATE OR REPLACE TEMP VIEW r_intake AS
+    SELECT received_month,
+           coalesce(reporter_setting, '{NOT_RECORDED}') AS reporter_setting,
+           CASE WHEN force_code IS NULL THEN 'Not yet routed' ELSE coalesce(f.label, force_code) END AS force,
+           CASE WHEN hours_report_to_triage IS NULL THEN 'Not yet triaged'
+                WHEN hours_report_to_triage <= 24 THEN 'Within 24 hours'
+                WHEN hours_report_to_triage <= 72 THEN '1 to 3 days' ELSE 'Over 3 days' END AS time_to_triage
+    FROM mandatory_report_extract e LEFT JOIN r_force f ON f.code = e.force_code
+    """)
+    reports = {"mandatory_reports": "count(*)"}
+    about = ("Reports made through the mandatory reporting service by people in positions of trust "
+             "(the service's de-identified extract). ")
+    return (
+        Spec("mandatory_reports_by_setting", "Mandatory reports by the reporter's setting", "Mandatory reporting",
+             ("reporter_setting",), ("mandatory_reports",), about + "By the setting the reporter works in.",
+             view="r_intake", share=True, measure_sql=reports),
+        Spec("mandatory_reports_by_triage_time", "Mandatory reports by time from report to triage",
+             "Mandatory reporting", ("time_to_triage",), ("mandatory_reports",),
+             about + "How soon the council or force first triaged each report.", view="r_intake", share=True,
+             measure_sql=reports),
+        Spec("mandatory_reports_by_force", "Mandatory reports by police force", "Mandatory reporting",
+             ("force",), ("mandatory_reports",), about + "By the force the report was routed to.",
+             view="r_intake", chart=False, measure_sql=reports),
+    )
+
+
 def optional_specs(con: duckdb.DuckDBPyConnection) -> tuple[tuple[Spec, ...], list[str]]:
     """The specs of the sections whose source tables exist, and a sentence for each that is left out."""
     present = _tables(con)
@@ -101,6 +129,8 @@ def optional_specs(con: duckdb.DuckDBPyConnection) -> tuple[tuple[Spec, ...], li
         specs += _network_specs(con)
     else:
         missing.append("Offender groups are not reported: the networks stage has not run on this warehouse.")
+    if "mandatory_report_extract" in present:
+        specs += _intake_specs(con)
     if "harm_flag" in present:
         specs += _flag_specs(con)
     else:

@@ -7,6 +7,7 @@ that scripts and tests can do the same without the CLI.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -168,6 +169,18 @@ def audit_log_verify(
         raise typer.Exit(1)
 
 
+def intake_export(
+    db: Annotated[Path, typer.Option("--db", help="The warehouse (a DuckDB file) the report reads.")] = Path(
+        "clearsight.duckdb"),
+    database_url: DatabaseOption = DEFAULT_DATABASE_URL,
+) -> None:
+    """Write the intake's de-identified statistics into the warehouse, for the audit report (audit-logged)."""
+    from clearsight.service.extract import EXTRACT_TABLE, export_extract
+
+    rows = export_extract(database_url, db)
+    console.print(f"[bold]{rows:,} mandatory reports[/bold] written to {EXTRACT_TABLE} in {db} (no identifiers)")
+
+
 def _redact(url: str) -> str:
     from sqlalchemy.engine import make_url
 
@@ -186,3 +199,4 @@ def register(app: typer.Typer) -> None:
     audit_app = typer.Typer(help="The hash-chained audit log.", no_args_is_help=True)
     audit_app.command("verify")(audit_log_verify)
     app.add_typer(audit_app, name="audit-log")
+    app.command("intake-export")(intake_export)
