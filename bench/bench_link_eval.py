@@ -25,16 +25,40 @@ from clearsight.link.evaluate import (
     recall_at_precision,
 )
 
+SWEEP = (0.5, 0.8, 0.9, 0.95, 0.99, 0.995, 0.999, 0.9995, 0.9999, 0.99995, 0.99999, 0.999999)
+
+
+def cluster_recall_at_precision(
+    swept: dict[str, dict[str, str]], truth: dict[str, str], target: float = 0.999
+) -> tuple[float, float, dict[str, object]]:
+    """(best pairwise recall of the clusters with pairwise precision >= target, its threshold, the curve)."""
+    best, at, curve = 0.0, 1.0, {}
+    for t, clusters in swept.items():
+        m = pairwise(clusters, truth)
+        curve[t] = {"precision": m.precision, "recall": m.recall, "f1": m.f1}
+        if m.precision >= target and m.recall > best:
+            best, at = m.recall, float(t)
+    return best, at, curve
+
 
 def evaluate(persons: Path, truth: dict[str, str], work: Path, name: str) -> dict[str, object]:
-    """Link ``persons`` and score it against ``truth`` (record_id -> entity)."""
+    """Link ``persons`` and score it against ``truth`` (record_id -> entity).
+
+    Timed once as an analyst runs it (pairs >= 0.5 written), then again keeping every scored pair (floor 0)
+    and clustering at each threshold of ``SWEEP``, for the blocking's recall and the curve of clusters.
+    """
     out, pairs_out = work / f"{name}.clusters.csv", work / f"{name}.pairs.csv"
     started = time.perf_counter()
     info = link_file(persons, out, pairs_out=pairs_out)
     seconds = time.perf_counter() - started
     clusters = read_clusters(out)
-    pairs = read_pairs(pairs_out)
+    all_pairs_out = work / f"{name}.all-pairs.csv"
+    swept = link_file(persons, work / f"{name}.swept.csv", pairs_out=all_pairs_out, sweep=SWEEP, floor=0.0)
+    every = read_pairs(all_pairs_out)
+    pairs = [x for x in every if x[2] >= 0.5]
     best, at = recall_at_precision(pairs, truth)
+    cluster_best, cluster_at, curve = cluster_recall_at_precision(swept["sweep"], truth)
+    kept, true_kept, candidates = blocking_recall(((a, b) for a, b, _ in every), truth)
     precision_b, recall_b, f1_b = bcubed(clusters, truth)
     return {
         "records": info["records"], "seconds": round(seconds, 2),
@@ -43,6 +67,10 @@ def evaluate(persons: Path, truth: dict[str, str], work: Path, name: str) -> dic
         "recall_at_precision_0999": best, "threshold_for_it": at,
         "bcubed": {"precision": precision_b, "recall": recall_b, "f1": f1_b},
         "pairs_kept_above_0_5_recall": blocking_recall(((a, b) for a, b, _ in pairs), truth)[0],
+        "blocking": {"true_pairs_kept": kept, "true_pairs_kept_count": true_kept, "candidate_pairs": candidates,
+                     "pairs_scored": swept["pairs_scored"]},
+        "cluster_recall_at_precision_0999": cluster_best, "cluster_threshold_for_it": cluster_at,
+        "conflicts_refused": info["conflicts_refused"], "cluster_curve": curve,
     }
 
 

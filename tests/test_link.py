@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 
 from clearsight import ingest, link
 from clearsight.cli import app
+from clearsight.errors import ClearsightError
 from clearsight.link import judgements
 from clearsight.link.cluster import cluster
 from clearsight.link.evaluate import bcubed, pairwise, recall_at_precision
@@ -180,3 +181,45 @@ def test_metrics_on_a_known_case() -> None:
     metrics = pairwise(predicted, truth)
     assert (metrics.correct_pairs, metrics.predicted_pairs, metrics.true_pairs) == (1, 2, 3)
     assert recall_at_precision([("a", "b", 0.9), ("c", "d", 0.8), ("a", "c", 0.7)], truth) == (1 / 3, 0.9)
+
+
+def test_clustering_refuses_merges_that_conflict_on_sex_or_date_of_birth() -> None:
+    identity = {"dad": ("1980-04-02", "M"), "son": ("2010-06-01", "M"), "undated": (None, "M"),
+                "slip": ("1980-02-04", "M"), "sister": ("2010-06-01", "F")}
+    links = [("undated", "dad", 0.999), ("undated", "son", 0.998), ("dad", "slip", 0.99), ("son", "sister", 0.99)]
+    result = cluster(list(identity), links, identity=identity)
+    assert result.root["undated"] == result.root["dad"] == result.root["slip"]  # transposition is a slip
+    assert result.root["son"] != result.root["dad"] and result.root["son"] != result.root["sister"]
+    assert len(result.conflicts) == 2
+    trusted = cluster(list(identity), [], identity=identity, trusted=[("dad", "son")])
+    assert trusted.root["dad"] == trusted.root["son"]  # one record in two returns, corrected: trusted
+
+
+def test_linkage_refuses_a_source_without_a_legal_basis(linked: tuple[Path, Path]) -> None:
+    db, _ = linked
+    con = duckdb.connect(str(db), read_only=True)
+    sources = sorted(r[0] for r in con.execute("SELECT DISTINCT source FROM current_person").fetchall())
+    con.close()
+    with pytest.raises(ClearsightError, match=sources[0]):
+        link.run(db, require_legal_basis=True)
+    for source in sources[:-1]:
+        result = runner.invoke(app, ["link-basis", source, "UK GDPR 6(1)(e), 9(2)(g); DPA 2018 Sch 1 para 18",
+                                     "--by", "dpo", "--db", str(db)])
+        assert result.exit_code == 0, result.output
+    result = runner.invoke(app, ["link", "--db", str(db)])
+    refusal = str(result.exception)
+    assert result.exit_code != 0 and f"source(s) {sources[-1]}." in refusal, refusal
+    runner.invoke(app, ["link-basis", sources[-1], "UK GDPR 6(1)(e)", "--by", "dpo", "--db", str(db)])
+    assert not link.run(db, require_legal_basis=True).model_trained
+    runner.invoke(app, ["link-basis", sources[0], "withdrawn", "--by", "dpo", "--db", str(db)])
+    with pytest.raises(ClearsightError, match=sources[0]):
+        link.run(db, require_legal_basis=True)
+    listed = runner.invoke(app, ["link-basis", "--db", str(db), "--json"])
+    assert listed.exit_code == 0 and sources[0] not in listed.stdout and sources[-1] in listed.stdout
+
+
+def test_link_file_too_small_to_train_is_explained(tmp_path: Path) -> None:
+    persons = tmp_path / "p.csv"
+    persons.write_text("record_id,forename,surname,date_of_birth\n1,Amy,Smith,2010-01-02\n2,Bob,Jones,1999-01-01\n")
+    result = runner.invoke(app, ["link-file", str(persons), "--out", str(tmp_path / "o.csv")])
+    assert result.exit_code != 0 and "too few records" in str(result.exception)

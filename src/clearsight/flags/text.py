@@ -49,7 +49,10 @@ _UNFOUNDED = re.compile(
     r"withdrew the allegation|allegation was withdrawn|no case to answer|proved (?:false|untrue))\b",
     re.I,
 )
-_REFERS_BACK = re.compile(r"^\W*(?:this|that|it|these|the (?:allegation|claim|report|concern)s?)\b", re.I)
+# "This was found to be untrue." points back; "The allegation of assault was withdrawn" names its own subject.
+_REFERS_BACK = re.compile(
+    r"^\W*(?:this|that|it|these|the (?:allegation|claim|report|concern)s?)\b(?!\s+(?:of|about)\b)", re.I
+)
 _RELATIVE = (
     r"(?:friends?|sisters?|brothers?|siblings?|cousins?|mother|mum|father|dad|step-?(?:father|mother|dad|mum)|"
     r"aunt|uncle|classmates?|peers?|nieces?|nephews?|parents?|grand(?:mother|father|ma|pa)|gran|nan|"

@@ -74,13 +74,51 @@ def register(app: typer.Typer) -> None:
         from clearsight.progress import rich_progress
 
         with rich_progress(console, enabled=not as_json) as progress:
-            summary = link_stage.run(db, engine=engine.value, retrain=retrain, progress=progress, key_file=key_file)
+            summary = link_stage.run(db, engine=engine.value, retrain=retrain, progress=progress, key_file=key_file,
+                                     require_legal_basis=True)
         if as_json:
             _emit(asdict(summary))
             return
         console.print("[bold]Linkage finished[/bold]")
         for line in summary.lines():
             console.print(f"  {line}")
+
+    @app.command("link-basis")
+    def link_basis(
+        source: Annotated[str | None, typer.Argument(help="The submitting source's code, e.g. E23000001.")] = None,
+        basis: Annotated[str | None, typer.Argument(help="The basis in words, or 'withdrawn'.")] = None,
+        by: Annotated[str | None, typer.Option("--by", help="Who records it (name or account); kept.")] = None,
+        note: Annotated[str, typer.Option("--note", help="Agreement reference or remark; kept.")] = "",
+        db: DbOption = DEFAULT_DB,
+        as_json: JsonOption = False,
+    ) -> None:
+        """Record the legal basis on which a source's records may be linked; without arguments, list them."""
+        from clearsight.link import legal_basis
+        from clearsight.warehouse import connect
+
+        if not db.is_file():
+            raise ClearsightError(f"{db}: no warehouse here")
+        if source is None:
+            con = connect(db, read_only=True)
+            try:
+                rows = sorted(legal_basis.current(con).values(), key=lambda b: b.source)
+            finally:
+                con.close()
+            if as_json:
+                _emit([asdict(b) for b in rows])
+                return
+            for b in rows:
+                console.print(f"{b.source}: {b.basis} (recorded by {b.recorded_by} at {b.recorded_at:%Y-%m-%d %H:%M})")
+            return
+        if basis is None or by is None:
+            raise ClearsightError("give the basis and --by, e.g. clearsight link-basis E23000001 "
+                                  "'UK GDPR 6(1)(e), 9(2)(g)' --by analyst")
+        con = connect(db)
+        try:
+            legal_basis.record(con, source, basis, by, note)
+        finally:
+            con.close()
+        console.print(f"Legal basis recorded for {source}: {basis}")
 
     @app.command("link-file")
     def link_file(

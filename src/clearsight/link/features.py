@@ -13,7 +13,7 @@ from importlib import resources
 
 import duckdb
 
-FEATURES_VERSION = "1"
+FEATURES_VERSION = "2"
 
 # Input columns a person relation may carry (any may be missing; ``unique_id`` and ``source`` are required).
 INPUT_COLUMNS = (
@@ -116,9 +116,32 @@ SELECT
     CASE WHEN length(b.pc) BETWEEN 5 AND 7 THEN left(b.pc, length(b.pc) - 2) END AS pc_sector,
     CASE WHEN length(b.pc) BETWEEN 5 AND 7 THEN left(b.pc, length(b.pc) - 3) END AS pc_district,
     nullif(regexp_extract(b.addr, '\\d+[a-z]?', 0), '') AS addr_number,
+    nullif(trim(regexp_replace(coalesce(b.addr, ''), '^(flat \\d+[a-z]? )?\\d+[a-z]? ', '')), '') AS addr_street,
     list_distinct(list_filter(string_split(b.addr, ' '), lambda t: t <> '')) AS addr_tokens,
     CASE WHEN b.fn IS NOT NULL AND b.sn IS NOT NULL THEN least(b.fn, b.sn) || ' ' || greatest(b.fn, b.sn)
         END AS name_key,
     CASE WHEN length(b.phones) > 0 THEN b.phones END AS phones
 FROM base b LEFT JOIN cs_nickname n ON n.name = b.fn
+"""
+
+
+def namesakes_sql(relation: str) -> str:
+    """``relation`` (the features) plus ``namesake_spread``: how many years apart the dated records that share
+    this record's forename and surname at its home (same postcode, or same street) were born.
+
+    Why: siblings, or a parent and child, of one name at one address are two people that nothing but a date
+    of birth tells apart. When such a record has no date (only an age, or nothing), its agreement on name and
+    address is no evidence for either of them; a spread of two or more years says the home has two namesakes.
+    """
+    return f"""
+SELECT * EXCLUDE (s1, s2), nullif(greatest(coalesce(s1, 0), coalesce(s2, 0)), 0) AS namesake_spread FROM (
+    SELECT *,
+        CASE WHEN fn IS NOT NULL AND sn IS NOT NULL AND pc IS NOT NULL THEN
+            max(dob_year::INTEGER) OVER (PARTITION BY fn, sn, pc)
+            - min(dob_year::INTEGER) OVER (PARTITION BY fn, sn, pc) END AS s1,
+        CASE WHEN fn IS NOT NULL AND sn IS NOT NULL AND addr_street IS NOT NULL THEN
+            max(dob_year::INTEGER) OVER (PARTITION BY fn, sn, addr_street)
+            - min(dob_year::INTEGER) OVER (PARTITION BY fn, sn, addr_street) END AS s2
+    FROM {relation}
+)
 """

@@ -18,7 +18,9 @@ from typing import Any
 
 from splink import Linker, SettingsCreator, block_on
 
-MODEL_VERSION = "clearsight-link-v1"
+from clearsight.errors import ClearsightError
+
+MODEL_VERSION = "clearsight-link-v2"
 
 # Predictions are generated from the union of these rules. Measured on synthetic data they keep >= 99.5%
 # of true pairs (see docs/linkage.md); each names the noise it survives.
@@ -32,7 +34,15 @@ BLOCKING_RULES = (
     block_on("addr"),  # same normalised address (family members are told apart by the model)
     block_on("pc", "addr_number"),  # same house, names and address text garbled
     block_on("dob_key", "pc"),  # same birthday and postcode, both names garbled or swapped with typos
+    block_on("addr_street", "substr(fn, 1, 2)"),  # house number or postcode missing, surname garbled
+    block_on("addr_street", "substr(sn, 1, 2)"),  # house number or postcode missing, forename garbled
 )
+
+HARD_LEVELS = ("born more than five years apart", "dates of birth disagree")
+"""Levels exempt from the weight floor: evidence of two people, not a keying error (a date of birth that
+disagrees beyond a transposition, one or two digits or a year is a sibling's, not a slip)."""
+GATE_BITS = -10.0
+"""The fixed weight of the no-date-of-birth gates (see ``comparisons``)."""
 
 
 def _level(sql: str, label: str, **extra: Any) -> dict[str, Any]:
@@ -103,10 +113,11 @@ def comparisons(present: set[str] | None = None) -> list[dict[str, Any]]:
             _level("levenshtein(dob_l, dob_r) <= 2 AND substr(dob_l, 1, 4) = substr(dob_r, 1, 4)",
                    "same year, two digits differ"),
             # a parent and child of one name at one address differ here. EM, which sees such pairs agree on
-    # everything else, would learn that true matches often disagree this much; so m is fixed (1 in 10,000)
+            # everything else, would learn that true matches often disagree this much; so m is fixed (1 in a
+            # million) and, like any other disagreement of dates, exempt from the weight floor (``HARD_LEVELS``)
             _level("greatest(birth_year_min_l, birth_year_min_r) - least(birth_year_max_l, birth_year_max_r) > 5",
-                   "born more than five years apart", m_probability=1e-4, fix_m_probability=True),
-            _else(),
+                   "born more than five years apart", m_probability=1e-6, fix_m_probability=True),
+            _level("ELSE", "dates of birth disagree", m_probability=1e-5, fix_m_probability=True),
         ],
     }
     overlap = "length(list_intersect(addr_tokens_l, addr_tokens_r)) * 1.0 / " \
@@ -138,6 +149,34 @@ def comparisons(present: set[str] | None = None) -> list[dict[str, Any]]:
             _else(),
         ],
     }
+    # Without a date of birth, name and home are all that tell two people apart, and siblings (or a parent
+    # and child) share a surname and a home. These levels are gates, not fields: each applies only to a pair
+    # where one record has no date of birth, and takes a fixed -10 bits (``GATE_BITS``) when the rest of the
+    # evidence is what a namesake in the same family would also show:
+    # - the home's dated namesakes (same forename, surname and postcode or street) were born years apart;
+    # - the forenames are not one name (exact, nickname or alias, or swapped with the surname; a typo is not:
+    #   with Jaro-Winkler >= 0.92 counted as one name, F1 rose but recall at P >= 0.999 fell, docs/linkage.md);
+    # - there is no address or postcode on one side, so the pair rests on the names alone.
+    dob_missing = "(dob_l IS NULL OR dob_r IS NULL)"
+    one_name = ("(fn_l = fn_r OR (fn_l = sn_r AND sn_l = fn_r) OR list_has_any(fn_keys_l, fn_keys_r)) "
+                "AND fn_l IS NOT NULL AND fn_r IS NOT NULL")
+    no_home = "((pc_l IS NULL AND addr_l IS NULL) OR (pc_r IS NULL AND addr_r IS NULL))"
+    gate_m, gate_u = 0.5 * 2.0**GATE_BITS, 0.5
+    namesake = {
+        "output_column_name": "namesake",
+        "comparison_levels": [
+            _null(f"NOT {dob_missing}"),
+            _level("greatest(coalesce(namesake_spread_l, 0), coalesce(namesake_spread_r, 0)) >= 2",
+                   "no date of birth, namesakes at this home born years apart", m_probability=gate_m,
+                   u_probability=gate_u, fix_m_probability=True, fix_u_probability=True),
+            _level(f"NOT ({one_name})", "no date of birth, forenames not one name", m_probability=gate_m,
+                   u_probability=gate_u, fix_m_probability=True, fix_u_probability=True),
+            _level(no_home, "no date of birth, no home to compare", m_probability=gate_m, u_probability=gate_u,
+                   fix_m_probability=True, fix_u_probability=True),
+            _level("ELSE", "no date of birth, names and home agree", m_probability=0.5, u_probability=0.5,
+                   fix_m_probability=True, fix_u_probability=True),
+        ],
+    }
     sex = {
         "output_column_name": "sex",
         "comparison_levels": [_null("sex_l IS NULL OR sex_r IS NULL"), _level("sex_l = sex_r", "exact"), _else()],
@@ -145,8 +184,9 @@ def comparisons(present: set[str] | None = None) -> list[dict[str, Any]]:
     needs = {
         "forename": {"forename"}, "surname": {"surname"}, "date_of_birth": {"date_of_birth", "age_years"},
         "location": {"postcode", "address"}, "phone": {"phone_numbers"}, "sex": {"sex"},
+        "namesake": {"date_of_birth"},
     }
-    chosen = [forename, surname, date_of_birth, location, phone, sex]
+    chosen = [forename, surname, date_of_birth, location, phone, sex, namesake]
     if present is None:
         return chosen
     return [c for c in chosen if needs[c["output_column_name"]] & present]
@@ -215,7 +255,7 @@ def bound_weights(model: dict[str, Any], lowest: float = -12.0) -> dict[str, Any
     """
     for comparison in model["comparisons"]:
         for level in comparison["comparison_levels"]:
-            if level.get("is_null_level"):
+            if level.get("is_null_level") or level.get("label_for_charts") in HARD_LEVELS:
                 continue
             m, u = level.get("m_probability"), level.get("u_probability")
             if isinstance(u, float | int) and u <= 0:  # never seen among random pairs: rare, not impossible
@@ -257,7 +297,8 @@ def load(path: Path) -> dict[str, Any]:
     """A saved model, refused when it was made by other comparisons than this code's."""
     model = json.loads(path.read_text())
     if model.get("clearsight_model_version") != MODEL_VERSION:
-        raise ValueError(f"{path} was trained for {model.get('clearsight_model_version')}, not {MODEL_VERSION}")
+        raise ClearsightError(f"{path} was trained for {model.get('clearsight_model_version')}, not "
+                              f"{MODEL_VERSION}: run `clearsight link --retrain`")
     return model
 
 

@@ -16,8 +16,8 @@ import duckdb
 import pyarrow as pa
 
 from clearsight.errors import ClearsightError
-from clearsight.link import judgements, store
-from clearsight.link.cluster import cluster
+from clearsight.link import judgements, legal_basis, store
+from clearsight.link.cluster import Clusters, cluster
 from clearsight.link.features import INPUT_COLUMNS
 from clearsight.link.model import MODEL_VERSION
 from clearsight.link.scoring import score
@@ -47,6 +47,8 @@ class LinkSummary:
     persons: int = 0
     refused: list[dict[str, object]] = field(default_factory=list)
     judgements_replayed: int = 0
+    conflicts_refused: int = 0
+    """Merges refused because the clusters' records conflict on sex or date of birth."""
     seconds: float = 0.0
 
     def lines(self) -> list[str]:
@@ -55,6 +57,7 @@ class LinkSummary:
             f"pairs scored: {self.pairs_scored:,}; kept as evidence: {self.pairs_kept:,}",
             f"model: {self.model_version} ({'trained now' if self.model_trained else 'reused'}) in {self.model_dir}",
             f"judgements replayed: {self.judgements_replayed}; merges refused: {len(self.refused)}",
+            f"merges refused for conflicting sex or date of birth: {self.conflicts_refused:,}",
             *(f"refused: {r['record_l']} ~ {r['record_r']} (p={r['match_probability']:.4f}) contradicts "
               f"'not same' for {r['judged_not_same']}" for r in self.refused),
             f"seconds: {self.seconds:.1f}",
@@ -73,8 +76,13 @@ def run(
     progress: ProgressCallback = silent,
     key_file: Path | None = None,
     threshold: float = DEFAULT_THRESHOLD,
+    require_legal_basis: bool = False,
 ) -> LinkSummary:
-    """Link every current person record of the warehouse at ``db`` and write ``person_link``."""
+    """Link every current person record of the warehouse at ``db`` and write ``person_link``.
+
+    With ``require_legal_basis`` (what `clearsight link` passes) a source without a recorded legal basis
+    (``link.legal_basis``) is refused before any identifier is decrypted.
+    """
     if engine != "duckdb":
         raise ClearsightError(f"engine {engine!r} is not available for linkage yet; use --engine duckdb")
     if not Path(db).exists():
@@ -85,6 +93,9 @@ def run(
     con = connect(db)
     mem = duckdb.connect()
     try:
+        if require_legal_basis:
+            sources = {r[0] for r in con.execute("SELECT DISTINCT source FROM current_person").fetchall()}
+            legal_basis.check(con, sources)
         with Vault.open(db, key, read_only=True) as vault:
             progress("link: read records", 0, 4)
             summary.records = store.read_persons(con, vault, mem)
@@ -134,16 +145,18 @@ def _cluster_warehouse(
         "SELECT unique_id_l, unique_id_r, match_probability FROM cs_pairs WHERE match_probability >= ?", [threshold]
     ).fetchall()
     links = [(a, b, float(p)) for a, b, p in pairs]
-    # the same source record in two current returns is one record; 'same' judgements are links too
-    links += [(uids[0], other, 1.0) for uids in by_key.values() for other in uids[1:]]
+    # the same source record in two current returns is one record; 'same' judgements are links too: both
+    # are trusted (merged first, even where the record's date of birth was corrected between returns)
+    trusted = [(uids[0], other) for uids in by_key.values() for other in uids[1:]]
     live = judgements.live(con)
     summary.judgements_replayed = len(live)
     for j in live:
         if j.judgement == judgements.Judgement.same and j.record_a in by_key and j.record_b in by_key:
-            links.append((by_key[j.record_a][0], by_key[j.record_b][0], 1.0))
+            trusted.append((by_key[j.record_a][0], by_key[j.record_b][0]))
     cannot = [(a, b) for j in live if j.judgement == judgements.Judgement.not_same
               for a in by_key.get(j.record_a, []) for b in by_key.get(j.record_b, [])]
-    clusters = cluster(key_of, links, cannot)
+    clusters = cluster(key_of, links, cannot, identity=_identity(mem), trusted=trusted)
+    summary.conflicts_refused = len(clusters.conflicts)
     ids = store.person_ids(clusters, first_seen, vault)
     sizes: dict[str, int] = {}
     for root in clusters.root.values():
@@ -166,6 +179,12 @@ def _cluster_warehouse(
     return table, refused
 
 
+def _identity(mem: duckdb.DuckDBPyConnection) -> dict[str, tuple[str | None, str | None]]:
+    """Each scored record's normalised date of birth and sex, which clustering keeps from conflicting."""
+    return {uid: (dob, sex) for uid, dob, sex in mem.execute(
+        "SELECT unique_id, dob, sex FROM cs_features WHERE dob IS NOT NULL OR sex IS NOT NULL").fetchall()}
+
+
 _FILE_COLUMNS = ("record_id", "source", "forename", "surname", "aliases", "date_of_birth", "age_years", "sex",
                  "postcode", "address", "phone_numbers")
 
@@ -176,13 +195,18 @@ def link_file(
     threshold: float = DEFAULT_THRESHOLD,
     model_path: Path | None = None,
     pairs_out: Path | None = None,
+    sweep: tuple[float, ...] = (),
+    floor: float | None = None,
 ) -> dict[str, object]:
     """Link a standalone CSV of person records; write ``record_id,cluster_id,match_probability``.
 
     Unknown columns are ignored and missing ones read as empty. The model is trained on the file itself
     (each extract has its own error rates) unless ``model_path`` names a saved model's folder. ``pairs_out``
     also writes every pair kept as evidence (``record_id_l,record_id_r,match_probability,match_weight``),
-    which is what a precision-recall curve needs.
+    which is what a precision-recall curve needs. ``sweep`` also clusters at each of those thresholds and
+    returns each clustering (record_id -> cluster_id) under ``summary["sweep"]``: the curve of clusters.
+    ``floor`` (default ``scoring.EVIDENCE_FLOOR``) is the lowest probability kept; 0 keeps every scored pair,
+    which is what measuring the blocking needs.
     """
     if not Path(persons_csv).is_file():
         raise ClearsightError(f"{persons_csv}: no such file")
@@ -204,17 +228,28 @@ def link_file(
         if "source" not in present:
             mem.execute("ALTER TABLE cs_input ADD COLUMN source VARCHAR DEFAULT ''")
         present |= {"unique_id", "source"}
-        scored = score(mem, "cs_input", present, model_path, retrain=False)
+        scored = score(mem, "cs_input", present, model_path, retrain=False,
+                       **({} if floor is None else {"floor": floor}))
         rows = mem.execute("SELECT unique_id, record_id FROM cs_input ORDER BY CAST(unique_id AS BIGINT)").fetchall()
-        pairs = mem.execute(
+        pairs = [(a, b, float(p)) for a, b, p in mem.execute(
             "SELECT unique_id_l, unique_id_r, match_probability FROM cs_pairs WHERE match_probability >= ?",
-            [threshold],
-        ).fetchall()
-        clusters = cluster([r[0] for r in rows], [(a, b, float(p)) for a, b, p in pairs])
-        first: dict[str, int] = {}
-        for uid, _ in rows:
-            root = clusters.root[uid]
-            first.setdefault(root, int(uid))
+            [min((threshold, *sweep))],
+        ).fetchall()]
+        identity = _identity(mem)
+        uids = [r[0] for r in rows]
+
+        def clusters_at(t: float) -> tuple[Clusters, dict[str, int]]:
+            found = cluster(uids, [x for x in pairs if x[2] >= t], identity=identity)
+            first: dict[str, int] = {}
+            for uid in uids:
+                first.setdefault(found.root[uid], int(uid))
+            return found, first
+
+        clusters, first = clusters_at(threshold)
+        swept: dict[str, dict[str, str]] = {}
+        for t in sweep:
+            found, firsts = clusters_at(t)
+            swept[repr(t)] = {rid: f"C{firsts[found.root[uid]]:08d}" for uid, rid in rows}
         out = pa.table({
             "record_id": [r[1] for r in rows],
             "cluster_id": [f"C{first[clusters.root[r[0]]]:08d}" for r in rows],
@@ -231,8 +266,11 @@ def link_file(
         mem.execute(f"COPY cs_out TO '{_sql_path(out_csv)}' (HEADER, DELIMITER ',')")
         summary = {"records": scored.records, "pairs_scored": scored.pairs_scored, "pairs_kept": scored.pairs_kept,
                    "clusters": len(set(first)), "links": len(clusters.joined_at),
+                   "conflicts_refused": len(clusters.conflicts),
                    "seconds_train": scored.seconds_train, "seconds_predict": scored.seconds_predict,
                    "seconds": time.perf_counter() - started, "out": str(out_csv), "comparisons": scored.comparisons}
+        if sweep:
+            summary["sweep"] = swept
     finally:
         mem.close()
     return summary

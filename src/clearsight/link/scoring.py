@@ -15,9 +15,11 @@ from typing import Any
 
 import duckdb
 from splink import DuckDBAPI, Linker
+from splink.internals.exceptions import EMTrainingException
 
+from clearsight.errors import ClearsightError
 from clearsight.link import model as link_model
-from clearsight.link.features import features_sql, register_nicknames
+from clearsight.link.features import features_sql, namesakes_sql, register_nicknames
 
 EVIDENCE_FLOOR = 0.5
 """Pairs below this probability are scored but not kept as evidence."""
@@ -58,7 +60,9 @@ def score(
     """
     quiet_splink()
     register_nicknames(con)
-    con.execute(f"CREATE OR REPLACE TABLE cs_features AS {features_sql(input_table, present)}")
+    con.execute(f"CREATE OR REPLACE TABLE cs_features_base AS {features_sql(input_table, present)}")
+    con.execute(f"CREATE OR REPLACE TABLE cs_features AS {namesakes_sql('cs_features_base')}")
+    con.execute("DROP TABLE cs_features_base")
     records = con.execute("SELECT count(*) FROM cs_features").fetchall()[0][0]
     api = DuckDBAPI(con)
     frame = api.register("cs_features")
@@ -67,7 +71,13 @@ def score(
     trained = retrain or path is None or not path.exists()
     if trained:
         settings = link_model.settings(present if path is None else None)
-        model = link_model.train(Linker(frame, settings, log_level=None))
+        try:
+            model = link_model.train(Linker(frame, settings, log_level=None))
+        except EMTrainingException as exc:
+            raise ClearsightError(
+                f"too few records ({records:,}) to train the linkage model on this input: no pair agrees on a "
+                "training rule. Link it with a model trained on a larger set of records."
+            ) from exc
     else:
         assert path is not None
         model = link_model.load(path)
