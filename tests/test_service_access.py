@@ -36,6 +36,9 @@ POLICY = {  # sensitive routes pinned by hand: (method, path) -> roles allowed
     ("GET", "/account/reset/{token}"): set(EVERYONE), ("POST", "/account/reset/{token}"): set(EVERYONE),
     ("GET", "/statistics"): {"admin", "national_auditor", "inquiry_panel"},
     ("POST", "/report"): set(EVERYONE), ("POST", "/api/reports"): set(EVERYONE),
+    ("GET", "/flags"): {"council_analyst", "national_auditor", "admin"},
+    ("GET", "/flags/{flag_id}"): {"council_analyst", "national_auditor", "admin"},
+    ("POST", "/flags/{flag_id}/decision"): {"council_analyst", "national_auditor"},
 }
 
 

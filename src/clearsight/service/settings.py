@@ -52,6 +52,8 @@ class ServiceSettings:
     report_deadline_hours: int = 48
     """Statutory clock: a report made more than this many hours after the concern became known is late."""
     migrate: bool = True
+    warehouse_path: str | None = None
+    """The DuckDB warehouse the flags pages read (CLEARSIGHT_WAREHOUSE); None: they say none is configured."""
     oidc_issuer: str | None = None
     """OpenID Connect issuer URL (CLEARSIGHT_OIDC_ISSUER); single sign-on is off unless it is set."""
     oidc_client_id: str | None = None
@@ -71,6 +73,7 @@ class ServiceSettings:
             "login_attempts": _env_int("CLEARSIGHT_LOGIN_ATTEMPTS", 5),
             "triage_deadline_hours": _env_int("CLEARSIGHT_TRIAGE_DEADLINE_HOURS", 24),
             "report_deadline_hours": _env_int("CLEARSIGHT_REPORT_DEADLINE_HOURS", 48),
+            "warehouse_path": os.environ.get("CLEARSIGHT_WAREHOUSE") or None,
             "oidc_issuer": os.environ.get("CLEARSIGHT_OIDC_ISSUER") or None,
             "oidc_client_id": os.environ.get("CLEARSIGHT_OIDC_CLIENT_ID") or None,
             "oidc_client_secret": os.environ.get("CLEARSIGHT_OIDC_CLIENT_SECRET") or None,
