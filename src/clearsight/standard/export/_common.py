@@ -61,6 +61,25 @@ def codes_pattern(codes: list[str]) -> str:
     return f"^(?:{alternatives})(?:;(?:{alternatives}))*$"
 
 
+def size_limits(spec: FieldSpec) -> dict[str, Any]:
+    """A field's numeric range and text length/pattern under their JSON Schema names (Table Schema shares them)."""
+    rules = spec.constraints
+    limits: dict[str, Any] = {}
+    if spec.type in (FieldType.integer, FieldType.number):
+        if rules.minimum is not None:
+            limits["minimum"] = plain_number(rules.minimum)
+        if rules.maximum is not None:
+            limits["maximum"] = plain_number(rules.maximum)
+    if spec.type is FieldType.string:
+        if rules.min_length is not None:
+            limits["minLength"] = rules.min_length
+        if rules.max_length is not None:
+            limits["maxLength"] = rules.max_length
+        if rules.pattern is not None:
+            limits["pattern"] = rules.pattern
+    return limits
+
+
 def typed_example(spec: FieldSpec) -> Any:
     """The field's example as a value of its type (examples are stored as text in the YAML)."""
     if spec.example is None:

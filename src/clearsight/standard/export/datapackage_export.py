@@ -13,7 +13,7 @@ import io
 from pathlib import Path
 from typing import Any, get_args
 
-from clearsight.standard.export._common import codes_pattern, plain_number, write_json, write_text
+from clearsight.standard.export._common import codes_pattern, size_limits, write_json, write_text
 from clearsight.standard.model import Code, CodeList, FieldSpec, FieldType, Standard, Table
 
 PROFILE = "tabular-data-package"
@@ -51,7 +51,6 @@ def table_schema_field(spec: FieldSpec, standard: Standard) -> dict[str, Any]:
         "type": _TABLE_SCHEMA_TYPES[spec.type],
         "description": spec.description.strip(),
     }
-    rules = spec.constraints
     constraints: dict[str, Any] = {}
     if spec.required:
         constraints["required"] = True
@@ -60,18 +59,10 @@ def table_schema_field(spec: FieldSpec, standard: Standard) -> dict[str, Any]:
     elif spec.type is FieldType.codes:
         codes = standard.codelist(spec.codelist or "").code_values()
         constraints["pattern"] = _unanchored(codes_pattern(codes))
-    if spec.type in (FieldType.integer, FieldType.number):
-        if rules.minimum is not None:
-            constraints["minimum"] = plain_number(rules.minimum)
-        if rules.maximum is not None:
-            constraints["maximum"] = plain_number(rules.maximum)
-    if spec.type is FieldType.string:
-        if rules.min_length is not None:
-            constraints["minLength"] = rules.min_length
-        if rules.max_length is not None:
-            constraints["maxLength"] = rules.max_length
-        if rules.pattern is not None:
-            constraints["pattern"] = _unanchored(rules.pattern)
+    limits = size_limits(spec)
+    if "pattern" in limits:
+        limits["pattern"] = _unanchored(limits["pattern"])
+    constraints.update(limits)
     if constraints:
         field["constraints"] = constraints
     return field

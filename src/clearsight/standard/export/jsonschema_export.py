@@ -15,7 +15,7 @@ from clearsight.standard.export._common import (
     DATE_PATTERN,
     DATETIME_PATTERN,
     codes_pattern,
-    plain_number,
+    size_limits,
     typed_example,
     write_json,
 )
@@ -56,18 +56,7 @@ def field_schema(spec: FieldSpec, standard: Standard) -> dict[str, Any]:
         schema["enum"] = codes if spec.required else [*codes, None]
     elif spec.type is FieldType.codes:
         schema["pattern"] = codes_pattern(standard.codelist(spec.codelist or "").code_values())
-    if spec.type in (FieldType.integer, FieldType.number):
-        if rules.minimum is not None:
-            schema["minimum"] = plain_number(rules.minimum)
-        if rules.maximum is not None:
-            schema["maximum"] = plain_number(rules.maximum)
-    if spec.type is FieldType.string:
-        if rules.min_length is not None:
-            schema["minLength"] = rules.min_length
-        if rules.max_length is not None:
-            schema["maxLength"] = rules.max_length
-        if rules.pattern is not None:
-            schema["pattern"] = rules.pattern
+    schema.update(size_limits(spec))
     example = typed_example(spec)
     if example is not None:
         schema["examples"] = [example]
