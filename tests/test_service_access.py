@@ -39,6 +39,10 @@ POLICY = {  # sensitive routes pinned by hand: (method, path) -> roles allowed
     ("GET", "/flags"): {"council_analyst", "national_auditor", "admin"},
     ("GET", "/flags/{flag_id}"): {"council_analyst", "national_auditor", "admin"},
     ("POST", "/flags/{flag_id}/decision"): {"council_analyst", "national_auditor"},
+    ("GET", "/networks"): {"force_analyst", "council_analyst", "national_auditor"},
+    ("GET", "/networks/{group_id}"): {"force_analyst", "council_analyst", "national_auditor"},
+    ("GET", "/linkage/explain"): {"force_analyst", "council_analyst", "national_auditor"},
+    ("POST", "/linkage/judgement"): {"force_analyst", "council_analyst", "national_auditor"},
 }
 
 

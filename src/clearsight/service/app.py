@@ -20,7 +20,15 @@ from starlette.exceptions import HTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
 from clearsight import __version__
-from clearsight.service import api, pages_account, pages_admin, pages_flags, pages_public, pages_staff
+from clearsight.service import (
+    api,
+    pages_account,
+    pages_admin,
+    pages_flags,
+    pages_networks,
+    pages_public,
+    pages_staff,
+)
 from clearsight.service.access import check_declarations
 from clearsight.service.db import make_engine, migrate, session_factory
 from clearsight.service.limits import SlidingWindowLimiter
@@ -80,7 +88,7 @@ def create_app(settings: ServiceSettings | str | None = None) -> FastAPI:
                       status_code=error.status_code)
 
     app.mount("/assets", StaticFiles(directory=HERE / "static"), name="assets")
-    for module in (pages_public, pages_staff, pages_flags, pages_admin, pages_account, api):
+    for module in (pages_public, pages_staff, pages_flags, pages_networks, pages_admin, pages_account, api):
         # Routes are added flat rather than through include_router, so that app.routes lists every APIRoute
         # (newer FastAPI nests included routers), which the deny-by-default check and its test walk.
         app.router.routes.extend(module.router.routes)
