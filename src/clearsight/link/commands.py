@@ -126,12 +126,13 @@ def register(app: typer.Typer) -> None:
         out: Annotated[Path, typer.Option("--out", help="Where to write record_id,cluster_id,match_probability.")],
         pairs: Annotated[Path | None, typer.Option("--pairs", help="Also write every scored pair here.")] = None,
         threshold: Annotated[float, typer.Option(help="Link pairs at or above this probability.")] = 0.99,
+        engine: Annotated[Engine, typer.Option(help="Where to run: duckdb here, spark for scale.")] = Engine.duckdb,
         as_json: JsonOption = False,
     ) -> None:
         """Link a standalone CSV of person records (two extracts, or a benchmark) and write its clusters."""
         from clearsight.link import link_file as run_link_file
 
-        summary = run_link_file(persons, out, threshold=threshold, pairs_out=pairs)
+        summary = run_link_file(persons, out, threshold=threshold, pairs_out=pairs, engine=engine.value)
         if as_json:
             _emit(summary)
             return

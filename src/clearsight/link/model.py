@@ -13,6 +13,7 @@ Each level is plain SQL on the columns ``features.py`` derives. Term-frequency a
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -227,7 +228,8 @@ def _tolerate_zero_m_from_em() -> None:
     em.populate_m_u_from_lookup = clamped
 
 
-def train(linker: Linker, max_pairs: float = 2e6, seed: int = 1) -> dict[str, Any]:
+def train(linker: Linker, model_json: Callable[[Linker], dict[str, Any]] | None = None,
+          max_pairs: float = 2e6, seed: int = 1) -> dict[str, Any]:
     """Estimate u by random sampling, the match rate from near-certain rules, then m by EM in two passes.
 
     Each EM pass blocks on fields it then cannot estimate, so the two passes together estimate every
@@ -243,7 +245,9 @@ def train(linker: Linker, max_pairs: float = 2e6, seed: int = 1) -> dict[str, An
     training.estimate_parameters_using_expectation_maximisation(
         block_on("fn", "sn"), estimate_without_term_frequencies=True
     )
-    return bound_weights(linker.misc.save_model_to_json(overwrite=True))
+    # ``model_json``: how the engine hands back the trained model (Spark's is put back into DuckDB SQL)
+    trained = model_json(linker) if model_json else linker.misc.save_model_to_json(overwrite=True)
+    return bound_weights(trained)
 
 
 def bound_weights(model: dict[str, Any], lowest: float = -12.0) -> dict[str, Any]:

@@ -83,8 +83,6 @@ def run(
     With ``require_legal_basis`` (what `clearsight link` passes) a source without a recorded legal basis
     (``link.legal_basis``) is refused before any identifier is decrypted.
     """
-    if engine != "duckdb":
-        raise ClearsightError(f"engine {engine!r} is not available for linkage yet; use --engine duckdb")
     if not Path(db).exists():
         raise ClearsightError(f"{db}: no such warehouse; run `clearsight ingest` first")
     started = time.perf_counter()
@@ -102,7 +100,7 @@ def run(
             if summary.records == 0:
                 raise ClearsightError("the warehouse holds no person records to link")
             progress("link: score pairs", 1, 4)
-            scored = score(mem, "cs_input", set(INPUT_COLUMNS), model_dir_for(Path(db)), retrain)
+            scored = score(mem, "cs_input", set(INPUT_COLUMNS), model_dir_for(Path(db)), retrain, engine=engine)
             summary.model_trained, summary.pairs_scored, summary.pairs_kept = (
                 scored.trained, scored.pairs_scored, scored.pairs_kept)
             progress("link: cluster", 2, 4)
@@ -197,6 +195,7 @@ def link_file(
     pairs_out: Path | None = None,
     sweep: tuple[float, ...] = (),
     floor: float | None = None,
+    engine: str = "duckdb",
 ) -> dict[str, object]:
     """Link a standalone CSV of person records; write ``record_id,cluster_id,match_probability``.
 
@@ -228,7 +227,7 @@ def link_file(
         if "source" not in present:
             mem.execute("ALTER TABLE cs_input ADD COLUMN source VARCHAR DEFAULT ''")
         present |= {"unique_id", "source"}
-        scored = score(mem, "cs_input", present, model_path, retrain=False,
+        scored = score(mem, "cs_input", present, model_path, retrain=False, engine=engine,
                        **({} if floor is None else {"floor": floor}))
         rows = mem.execute("SELECT unique_id, record_id FROM cs_input ORDER BY CAST(unique_id AS BIGINT)").fetchall()
         pairs = [(a, b, float(p)) for a, b, p in mem.execute(

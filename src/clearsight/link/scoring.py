@@ -14,10 +14,10 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-from splink import DuckDBAPI, Linker
 from splink.internals.exceptions import EMTrainingException
 
 from clearsight.errors import ClearsightError
+from clearsight.link import engines
 from clearsight.link import model as link_model
 from clearsight.link.features import features_sql, namesakes_sql, register_nicknames
 
@@ -52,11 +52,13 @@ def score(
     model_dir: Path | None = None,
     retrain: bool = False,
     floor: float = EVIDENCE_FLOOR,
+    engine: str = "duckdb",
 ) -> Scored:
     """Derive features from ``input_table``, train or load the model, and score blocked pairs into ``cs_pairs``.
 
     With ``model_dir`` the model is loaded from it when present (unless ``retrain``) and saved there with
-    its charts when trained; without, it is trained on this input and kept only in the result.
+    its charts when trained; without, it is trained on this input and kept only in the result. ``engine``
+    says where Splink blocks, trains and scores (``engines.py``); the pairs always come back to ``con``.
     """
     quiet_splink()
     register_nicknames(con)
@@ -64,15 +66,15 @@ def score(
     con.execute(f"CREATE OR REPLACE TABLE cs_features AS {namesakes_sql('cs_features_base')}")
     con.execute("DROP TABLE cs_features_base")
     records = con.execute("SELECT count(*) FROM cs_features").fetchall()[0][0]
-    api = DuckDBAPI(con)
-    frame = api.register("cs_features")
+    runner = engines.make(engine, con)
     started = time.perf_counter()
     path = model_dir / "model.json" if model_dir else None
     trained = retrain or path is None or not path.exists()
     if trained:
         settings = link_model.settings(present if path is None else None)
         try:
-            model = link_model.train(Linker(frame, settings, log_level=None))
+            model = link_model.train(runner.linker("cs_features", settings),
+                                     lambda linker: runner.model_json(linker, settings))
         except EMTrainingException as exc:
             raise ClearsightError(
                 f"too few records ({records:,}) to train the linkage model on this input: no pair agrees on a "
@@ -81,17 +83,16 @@ def score(
     else:
         assert path is not None
         model = link_model.load(path)
-    linker = Linker(frame, _with_evidence(link_model.for_splink(model)), log_level=None)
+    linker = runner.linker("cs_features", _with_evidence(link_model.for_splink(model)))
     if trained and model_dir is not None:
         link_model.save(model, linker, model_dir)
     seconds_train = time.perf_counter() - started
     started = time.perf_counter()
     blocked = linker.inference.compute_blocked_pairs_for_predict()
-    pairs_scored = con.execute(f"SELECT count(*) FROM {blocked.physical_name}").fetchall()[0][0]
+    pairs_scored = runner.count(blocked)
     predictions = linker.inference.predict(threshold_match_probability=floor, warning_mode="never")
     columns = [c for c in predictions.columns_escaped if _is_evidence(c)]
-    con.execute(f"CREATE OR REPLACE TABLE cs_pairs AS SELECT {', '.join(columns)} FROM {predictions.physical_name}")
-    pairs_kept = con.execute("SELECT count(*) FROM cs_pairs").fetchall()[0][0]
+    pairs_kept = runner.pairs_into(predictions, columns, "cs_pairs")
     names = [c["output_column_name"] for c in model["comparisons"]]
     return Scored(con, model, records, pairs_scored, pairs_kept, trained, seconds_train,
                   time.perf_counter() - started, names)
@@ -104,7 +105,7 @@ def _with_evidence(model: dict[str, Any]) -> dict[str, Any]:
 
 
 def _is_evidence(escaped: str) -> bool:
-    name = escaped.strip('"')
+    name = escaped.strip('"`')
     return name in ("unique_id_l", "unique_id_r", "match_weight", "match_probability") or name.startswith(
         ("gamma_", "mw_")
     )

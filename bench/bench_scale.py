@@ -1,0 +1,112 @@
+"""How each step of the audit grows from 'area' to 'national' x 10 years, and what the Spark engine costs here.
+
+Usage: python bench/bench_scale.py [--scales area national:1 national:10] [--spark area] [--out FILE]
+Writes bench/results/scale.json. Each step runs as its own ``clearsight`` process, so that its wall time and
+its peak memory (the child's ru_maxrss, from wait4) are its own: synth, ingest, link, networks, flags,
+report (no PDF: WeasyPrint's time is layout, not data). ``--spark SCALE`` also links a copy of that scale's
+warehouse with ``--engine spark`` using the model the DuckDB run trained, so that the two engines do the
+same work; on one 2-core machine Spark's local mode pays for its JVM and shuffles and is not expected to
+win: the figure says what the scale-out path costs before a cluster pays it back (docs/scale.md).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).parent
+KEY = "YmVuY2htYXJrLWtleS1ub3QtZm9yLXJlYWwtZGF0YSE="  # synthetic data only
+BASIS = "UK GDPR 6(1)(e), 9(2)(g); synthetic benchmark data"
+
+
+def _step(args: list[str], env: dict[str, str]) -> dict[str, float]:
+    """Run one clearsight command; its seconds and peak resident memory (MiB)."""
+    started = time.perf_counter()
+    process = subprocess.Popen([sys.executable, "-m", "clearsight.cli", *args], env=env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(process.pid, 0)
+    seconds = time.perf_counter() - started
+    error = process.stderr.read().decode(errors="replace")[-2000:] if process.stderr else ""
+    code = os.waitstatus_to_exitcode(status)
+    if code != 0:
+        raise RuntimeError(f"clearsight {' '.join(args)} exited {code}: {error}")
+    return {"seconds": round(seconds, 2), "peak_rss_mib": round(usage.ru_maxrss / 1024, 1)}
+
+
+def _sources(db: Path) -> list[str]:
+    import duckdb
+
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return [row[0] for row in con.execute("SELECT DISTINCT source FROM current_person ORDER BY 1").fetchall()]
+    finally:
+        con.close()
+
+
+def run_scale(scale: str, years: int, scratch: Path, env: dict[str, str], spark: bool) -> dict[str, object]:
+    folder = scratch / f"{scale}-{years}"
+    db = folder / "w.duckdb"
+    steps: dict[str, dict[str, float]] = {}
+    steps["synth"] = _step(["synth", str(folder / "synth"), "--scale", scale, "--years", str(years),
+                            "--seed", "1"], env)
+    steps["ingest"] = _step(["ingest", str(folder / "synth" / "submissions"), "--db", str(db)], env)
+    for source in _sources(db):
+        _step(["link-basis", source, BASIS, "--by", "benchmark", "--db", str(db)], env)
+    if spark:
+        copy = folder / "spark" / "w.duckdb"
+        copy.parent.mkdir()
+        for path in (db, db.with_name("w.vault.duckdb")):
+            shutil.copy(path, copy.parent / path.name)
+    steps["link"] = _step(["link", "--db", str(db)], env)
+    if spark:
+        shutil.copytree(db.with_name("w.link-model"), copy.with_name("w.link-model"))
+        steps["link_spark_local"] = _step(["link", "--db", str(copy), "--engine", "spark"], env)
+    steps["networks"] = _step(["networks", "--db", str(db)], env)
+    steps["flags"] = _step(["flags", "--db", str(db)], env)
+    steps["report"] = _step(["report", "--db", str(db), "--out", str(folder / "report"), "--no-pdf"], env)
+    audit = {name: figures for name, figures in steps.items() if name not in ("synth", "link_spark_local")}
+    return {
+        "scale": scale, "years": years, "steps": steps,
+        "audit_seconds": round(sum(f["seconds"] for f in audit.values()), 1),
+        "audit_peak_rss_mib": max(f["peak_rss_mib"] for f in audit.values()),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scales", nargs="+", default=["area", "national:1"],
+                        help="SCALE[:YEARS] to run, smallest first (add national:10 for the ten-year run)")
+    parser.add_argument("--spark", nargs="*", default=[], help="scales whose linkage is also run on Spark")
+    parser.add_argument("--out", type=Path, default=HERE / "results" / "scale.json")
+    args = parser.parse_args()
+    env = {**os.environ, "CLEARSIGHT_VAULT_KEY": os.environ.get("CLEARSIGHT_VAULT_KEY", KEY)}
+    results = []
+    with tempfile.TemporaryDirectory(prefix="clearsight-scale-") as scratch:
+        for item in args.scales:
+            scale, _, years = item.partition(":")
+            print(f"scale {scale} x {years or 1} year(s)", file=sys.stderr)
+            results.append(run_scale(scale, int(years or 1), Path(scratch), env, item in args.spark))
+    base = results[0]
+    for result in results:
+        result["growth_vs_first"] = {
+            name: round(figures["seconds"] / max(base["steps"][name]["seconds"], 0.01), 1)
+            for name, figures in result["steps"].items() if name in base["steps"]}
+    payload = {"machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
+               "note": "each step a separate process; peak_rss_mib is that process's own; the machine may have "
+                       "been shared with other work (ratios and growth are the headline)",
+               "results": results}
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(payload, indent=2) + "\n")
+    print(json.dumps(payload, indent=2))
+
+
+if __name__ == "__main__":
+    main()
