@@ -6,6 +6,7 @@ headline, absolute times hold for this machine only. Benchmarks never fail on ti
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import subprocess
@@ -37,14 +38,36 @@ def main() -> None:
         _run([str(HERE / "bench_link.py"), str(national), "--skip-recordlinkage"], env)
         _run([str(HERE / "bench_networks.py"), "--skip-whole-leiden"], env)
         _run([str(HERE / "bench_service.py")], env)
+        spark = ["--spark", "area"] if importlib.util.find_spec("pyspark") else []
+        _run([str(HERE / "bench_scale.py"), "--scales", "area", "national:1", *spark], env)
     write_summary()
 
 
+def _flat(value: object, prefix: str = "") -> list[tuple[str, object]]:
+    """Nested figures as (dotted name, number) rows."""
+    if isinstance(value, dict):
+        return [row for key, item in value.items() for row in _flat(item, f"{prefix}{key}.")]
+    if isinstance(value, list):
+        return [row for i, item in enumerate(value) for row in _flat(item, f"{prefix}{i}.")]
+    return [(prefix.rstrip("."), value)] if isinstance(value, int | float) and not isinstance(value, bool) else []
+
+
 def write_summary() -> None:
-    lines = ["# Benchmark summary", "", "Figures from `make bench` on this machine; ratios are the headline.", ""]
+    """bench/results/SUMMARY.md: each benchmark's ratios (the headline) and then its other figures."""
+    lines = ["# Benchmark summary", "",
+             "Figures from `make bench` on this machine (2 cores); each benchmark measures Clearsight and its",
+             "baseline in the same run, so the **ratios** are the headline and absolute times hold for this",
+             "machine only. Each file in `bench/results/` has the full figures and the conditions they were taken in.",
+             ""]
     for path in sorted(RESULTS.glob("*.json")):
         data = json.loads(path.read_text())
-        lines += [f"## {path.stem}", "", "```json", json.dumps(data.get("ratios", data), indent=1)[:3000], "```", ""]
+        lines += [f"## {path.stem}", ""]
+        ratios = _flat(data.get("ratios", {}))
+        if ratios:
+            lines += ["| ratio | value |", "|---|---:|", *(f"| {name} | {value} |" for name, value in ratios), ""]
+        figures = _flat({k: v for k, v in data.items() if k not in ("ratios", "machine")})[:60]
+        if figures:
+            lines += ["| figure | value |", "|---|---:|", *(f"| {name} | {value} |" for name, value in figures), ""]
     (RESULTS / "SUMMARY.md").write_text("\n".join(lines))
 
 
