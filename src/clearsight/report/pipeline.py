@@ -15,9 +15,12 @@ import duckdb
 from clearsight.errors import ClearsightError
 from clearsight.progress import ProgressCallback
 from clearsight.report import ReportSummary
+from clearsight.report.care import care_specs
 from clearsight.report.disclosure import protect
 from clearsight.report.html import render, write_pdf
 from clearsight.report.optional import optional_specs
+from clearsight.report.population import Population, load_population
+from clearsight.report.population_notes import population_about, population_manifest, population_notes
 from clearsight.report.publish import (
     INCOMPLETE_SHARE,
     SHORTHAND,
@@ -61,16 +64,17 @@ def _inputs(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
     return list(submissions.values())
 
 
-def _notes(table: ReleaseTable, rows: list[dict[str, Any]]) -> list[str]:
+def _notes(table: ReleaseTable, rows: list[dict[str, Any]], population: Population) -> list[str]:
+    notes = population_notes(table, population)
     if table.section == "Demographics":
-        return completeness_sentences(table, rows, table.measures[0])
+        return completeness_sentences(table, rows, table.measures[0]) + notes
     if table.name == "offences_by_outcome":
         charged = [r for r in rows if r["outcome"] == "Charged/Summonsed"]
         rate = charged[0]["percent"] if charged else None
         if isinstance(rate, float):
             return [f"The charge rate (offences charged or summonsed, as a percentage of offences recorded) is "
                     f"{rate}%. Offences whose outcome is not yet assigned may still be charged."]
-    return []
+    return notes
 
 
 def _findings(published: list[tuple[ReleaseTable, list[dict[str, Any]]]]) -> list[str]:
@@ -135,7 +139,7 @@ def _document(con: duckdb.DuckDBPyConnection, published: list[tuple[ReleaseTable
 
 
 def build_report(db: Path, out_dir: Path, threshold: int, protection: int, progress: ProgressCallback,
-                 pdf: bool) -> ReportSummary:
+                 pdf: bool, population_file: Path | None = None) -> ReportSummary:
     """Write the report folder (DESIGN.md's contract) for the warehouse at ``db``."""
     started = time.perf_counter()
     if not db.is_file():
@@ -145,11 +149,12 @@ def build_report(db: Path, out_dir: Path, threshold: int, protection: int, progr
     con = duckdb.connect(str(db), read_only=True)
     try:
         standard = load_standard()
+        population = load_population(population_file)
         create_views(con, standard)
         extra_specs, missing = optional_specs(con)
-        specs = SPECS + extra_specs
+        specs = SPECS + care_specs(con, standard) + extra_specs
         progress("report: tables", 0, len(specs))
-        counted = build_all(con, specs)
+        counted = build_all(con, specs, population)
         progress("report: tables", len(specs), len(specs))
         release = Release(counted, threshold)
         progress("report: disclosure control", 0, 1)
@@ -162,11 +167,12 @@ def build_report(db: Path, out_dir: Path, threshold: int, protection: int, progr
         for table in everything:
             table.status = {key: protected.status[key] for key, _ in table.cells()}
             rows = published_rows(table, values, threshold)
-            table.notes = _notes(table, rows)
+            table.notes = _notes(table, rows, population)
             published.append((table, rows))
         generated = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         counting = person_counting(con)
         document = _document(con, published, missing, generated, counting, threshold)
+        document["about"][3:3] = population_about(population)
         inputs = _inputs(con)
     finally:
         con.close()
@@ -211,6 +217,7 @@ def build_report(db: Path, out_dir: Path, threshold: int, protection: int, progr
                             pdf=pdf_route)
     manifest = {
         "title": TITLE, "generated_at": generated, "warehouse": db.name,
+        "populations": population_manifest(population),
         "parameters": {"threshold": threshold, "protection_width": protection,
                        "incomplete_share_percent": INCOMPLETE_SHARE, "person_counting": counting,
                        "audit": "interval audit over the whole release by integer programming (scipy milp); a "
