@@ -328,7 +328,7 @@ def test_demographic_tables_compare_the_share_recorded_with_the_census(report_di
                 recorded = int(rows["Total"][measure]) - sum(int(v) for v in unknown)
                 assert float(row["percent_of_recorded"]) == round(100 * int(row[measure]) / recorded, 1)
     html = (report_dir / "report.html").read_text(encoding="utf-8")
-    assert "Compare it with percent_of_recorded" in html
+    assert "Compare it with the percent of those recorded" in html
 
 
 def test_missing_episode_and_placement_tables_count_what_was_submitted(warehouse: Path, report_dir: Path) -> None:

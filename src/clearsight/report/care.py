@@ -41,7 +41,7 @@ def _missing_specs(con: duckdb.DuckDBPyConnection) -> tuple[Spec, ...]:
     SELECT DISTINCT {referral_key} AS child_key FROM current_referral r {referral_join} WHERE r.cse_concern
     """)
     con.execute(f"""
-    CREATE OR REPLACE TEMP VIEW r_missing AS
+    CREATE OR REPLACE TEMP TABLE r_missing AS
     SELECT m.source, m.submission_id, m.record_id, {key} AS child_key,
            coalesce(CAST(year(m.start_datetime) AS VARCHAR), '{NOT_RECORDED}') AS year,
            CASE WHEN s.submitter_type = 'force' THEN 'Police force' ELSE 'Council' END AS recorded_by,
@@ -51,9 +51,9 @@ def _missing_specs(con: duckdb.DuckDBPyConnection) -> tuple[Spec, ...]:
            CASE WHEN m.return_context IS NULL OR m.return_context = 'NR' THEN '{NOT_RECORDED}'
                 ELSE coalesce(x.label, m.return_context) END AS return_context,
            CASE WHEN m.end_datetime IS NULL OR m.end_datetime < m.start_datetime THEN 'Not recorded as found'
-                WHEN date_diff('hour', m.start_datetime, m.end_datetime) < 24 THEN 'Under 24 hours'
-                WHEN date_diff('hour', m.start_datetime, m.end_datetime) < 72 THEN '1 to 3 days'
-                ELSE 'Over 3 days' END AS time_missing,
+                WHEN date_diff('hour', m.start_datetime, m.end_datetime) < 24 THEN '0 to 23 hours'
+                WHEN date_diff('hour', m.start_datetime, m.end_datetime) < 72 THEN '24 to 71 hours'
+                ELSE '72 hours or more' END AS time_missing,
            CASE WHEN k.child_key IS NULL THEN 'No' ELSE 'Yes' END AS child_has_cse_concern
     FROM current_missing_episode m
     JOIN submission s ON s.submission_id = m.submission_id
@@ -64,7 +64,7 @@ def _missing_specs(con: duckdb.DuckDBPyConnection) -> tuple[Spec, ...]:
     LEFT JOIN r_cse_child k ON k.child_key = {key}
     """)
     con.execute("""
-    CREATE OR REPLACE TEMP VIEW r_missing_child AS
+    CREATE OR REPLACE TEMP TABLE r_missing_child AS
     SELECT child_key, CASE WHEN count(*) = 1 THEN '1 episode' WHEN count(*) = 2 THEN '2 episodes'
                            WHEN count(*) <= 4 THEN '3 or 4 episodes' WHEN count(*) <= 9 THEN '5 to 9 episodes'
                            ELSE '10 or more episodes' END AS episodes_recorded
@@ -109,10 +109,11 @@ def _missing_specs(con: duckdb.DuckDBPyConnection) -> tuple[Spec, ...]:
 def _placement_specs(con: duckdb.DuckDBPyConnection) -> tuple[Spec, ...]:
     key, join = _person_key(con, "p")
     con.execute(f"""
-    CREATE OR REPLACE TEMP VIEW r_placement AS
+    CREATE OR REPLACE TEMP TABLE r_placement AS
     SELECT p.source, p.submission_id, p.record_id, {key} AS child_key,
            coalesce(CAST(year(p.start_date) AS VARCHAR), '{NOT_RECORDED}') AS year,
            coalesce(c.label, sc.label, coalesce(p.local_authority, p.source)) AS council,
+           coalesce(f.label, 'Not known') AS force_area,
            coalesce(nullif(t.grp, ''), CASE WHEN p.placement_type IS NULL THEN '{NOT_RECORDED}' ELSE 'Other' END)
                AS placement_type,
            CASE p.provider_registration WHEN 'REGISTERED' THEN 'Registered'
@@ -122,6 +123,7 @@ def _placement_specs(con: duckdb.DuckDBPyConnection) -> tuple[Spec, ...]:
     {join}
     LEFT JOIN r_council c ON c.code = p.local_authority
     LEFT JOIN r_council sc ON sc.code = p.source
+    LEFT JOIN r_force f ON f.code = coalesce(nullif(c.grp, ''), nullif(sc.grp, ''))
     LEFT JOIN r_placement_type t ON t.code = p.placement_type
     """)
     placements = {"placements": "count(DISTINCT source || '|' || submission_id || '|' || record_id)",
@@ -137,12 +139,15 @@ def _placement_specs(con: duckdb.DuckDBPyConnection) -> tuple[Spec, ...]:
              "greater risk of exploitation.", view="r_placement", measure_sql=placements, chart=False),
         Spec("children_placed_by_provider_registration", "Children placed, by provider registration", SECTION,
              ("provider_registration",), ("placements", "children_placed"), about + "A child with placements of "
-             "two kinds is counted under each, once in the total.", view="r_placement",
-             union=("children_placed",), measure_sql=placements),
-        Spec("placements_by_council_and_registration", "Placements by council and provider registration",
-             SECTION, ("council", "provider_registration"), ("placements",), about + "By the placing council; "
-             "the percentage in the Unregistered row is that council's share of placements in unregistered "
-             "provision.", view="r_placement", grouping="nested", share=True, measure_sql=placements, chart=False),
+             "two kinds is counted under each, once in the total. The percentage is of placements.",
+             view="r_placement", union=("children_placed",), measure_sql=placements, share=True),
+        Spec("placements_by_force_area_and_registration",
+             "Placements by police force area and provider registration", SECTION,
+             ("force_area", "provider_registration"), ("placements",), about + "By the police force area of the "
+             "placing council; the percentage in the Unregistered row is the area's share of placements in "
+             "unregistered provision. (By council, most counts of unregistered placements are too small to "
+             "publish without withholding most of the table.)", view="r_placement", grouping="nested",
+             share=True, measure_sql=placements, chart=False),
         Spec("placements_by_year_and_registration", "Placements by year and provider registration", SECTION,
              ("year", "provider_registration"), ("placements",), about + "By the year the placement started.",
              view="r_placement", measure_sql=placements, chart=False),

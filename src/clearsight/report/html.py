@@ -83,9 +83,20 @@ def bar_chart(name: str, title: str, rows: list[dict[str, Any]], dimension: str,
     return "".join(parts)
 
 
+def header(column: str) -> str:
+    """A column's name as a reader sees it (the CSV keeps the tidy name): 'offences per 10,000 children'."""
+    text = column.replace("_per_10000_children", " per 10,000 children")
+    for suffix, words in (("_lower_95", " (95% interval: lower)"), ("_upper_95", " (95% interval: upper)")):
+        if text.endswith(suffix):
+            text = text.removesuffix(suffix) + words
+    text = {"percent_of_recorded": "percent of those recorded",
+            "population_percent": "population percent (Census 2021)"}.get(text, text)
+    return text.replace("_", " ")
+
+
 def html_table(title: str, columns: list[str], rows: list[dict[str, Any]], dimensions: list[str]) -> str:
     """An accessible data table: caption, column headers with scope, totals in bold."""
-    head = "".join(f'<th scope="col"{"" if c in dimensions else " class=n"}>{escape(c.replace("_", " "))}</th>'
+    head = "".join(f'<th scope="col"{"" if c in dimensions else " class=n"}>{escape(header(c))}</th>'
                    for c in columns)
     body = []
     for row in rows:

@@ -88,6 +88,14 @@ def _findings(published: list[tuple[ReleaseTable, list[dict[str, Any]]]]) -> lis
          "{}% of offences have been charged or summonsed so far (the charge rate)."),
         ("suspects_by_ethnicity_self_defined", "Not recorded", "percent",
          "The self-defined ethnicity of {}% of suspects is not recorded."),
+        ("offences_by_year", TOTAL, "offences_per_10000_children",
+         "{} offences were recorded per 10,000 children aged 0 to 17 (see the notes on the population used)."),
+        ("missing_episodes_by_cse_concern", "Yes", "percent",
+         "{}% of recorded missing episodes were of children who also have a referral recording a concern of "
+         "child sexual exploitation."),
+        ("children_placed_by_provider_registration", "Unregistered", "percent",
+         "{}% of placements of looked-after children that started in the period were with a provider not "
+         "registered with Ofsted as it should have been."),
     ]
     sentences = []
     for table, category, column, template in wanted:
@@ -127,7 +135,8 @@ def _document(con: duckdb.DuckDBPyConnection, published: list[tuple[ReleaseTable
         f"Disclosure control: counts from 1 to {threshold - 1} are withheld ([c]); further cells are withheld so "
         "that no withheld count can be worked out, from any table or combination of the report's tables, to "
         f"within {threshold} of its value (an interval audit over the whole release). Zeros are shown as 0. "
-        "Percentages worked out from a withheld count are withheld too.",
+        "Percentages, and rates per 10,000 children, worked out from a withheld count are withheld too (a "
+        "rate times its published population would give the count back).",
         f"Where more than {INCOMPLETE_SHARE:g}% of people have a characteristic not recorded or not stated, the "
         "table says that it cannot support a conclusion: those with no record may differ from those with one.",
         "Self-defined ethnicity (what a person says) and officer-observed ethnicity (what an officer perceives) "

@@ -48,12 +48,15 @@ def population_notes(table: ReleaseTable, population: Population) -> list[str]:
                          "the report's reference data.")
             continue
         measure = table.measures[0]
+        who = ("victims are mostly children, and the ethnic mix of children differs from that of all ages"
+               if measure == "victims" else "suspects differ from the whole population in age and sex, which "
+               "the comparison does not allow for")
         notes.append(
-            f"population_percent is the share of all usual residents of England and Wales, of all ages, in "
-            f"Census 2021. Compare it with percent_of_recorded (the share among {measure} whose characteristic "
-            f"is recorded), not with percent. The {measure} here are not a sample of the population: victims "
-            "are mostly children, whose ethnic mix differs from that of all ages, and a difference says nothing "
-            "on its own about why it arises. Where much is not recorded, those recorded may not be typical.")
+            "The population percent (population_percent in the CSV) is the share of all usual residents of "
+            "England and Wales, of all ages, in Census 2021. Compare it with the percent of those recorded "
+            f"(percent_of_recorded: the share among {measure} whose characteristic is recorded), not with percent. "
+            f"The {measure} here are not a sample of the population: {who}; and a difference says nothing on its "
+            "own about why it arises. Where much is not recorded, those recorded may not be typical.")
     return notes
 
 
