@@ -156,6 +156,10 @@ def test_audit_runs_every_installed_stage_then_the_report(tmp_path: Path) -> Non
     names = {p.stem for p in (out / "tables").glob("*.csv")}
     assert "offences_by_year" in names
     assert "groups_by_size" in names and "children_flagged_by_indicator" in names
+    assert {"groups_by_force", "groups_by_first_year", "missing_episodes_by_year"} <= names
+    groups = {p.stem: list(csv.DictReader(p.open(encoding="utf-8"))) for p in (out / "tables").glob("groups_*.csv")}
+    totals = {name: next(r["groups"] for r in rows if list(r.values())[0] == "Total") for name, rows in groups.items()}
+    assert len(set(totals.values())) == 1, totals  # every groups table counts the same groups in its total
 
 
 def test_an_attacker_reading_only_the_published_csv_files_cannot_narrow_a_withheld_cell(report_dir: Path,
@@ -337,6 +341,7 @@ def test_missing_episode_and_placement_tables_count_what_was_submitted(warehouse
     con = duckdb.connect(str(warehouse), read_only=True)
     episodes, children = con.execute(
         "SELECT count(*), count(DISTINCT source || '|' || person_record_id) FROM current_missing_episode").fetchone()
+    disruptions = con.execute("SELECT count(*) FROM current_disruption").fetchone()[0]
     placements, unregistered = con.execute(
         "SELECT count(*), count(*) FILTER (WHERE provider_registration = 'UNREGISTERED') FROM current_placement"
     ).fetchone()
@@ -348,6 +353,7 @@ def test_missing_episode_and_placement_tables_count_what_was_submitted(warehouse
     assert int(total["missing_episodes_by_year"]["children_missing"]) == children
     assert int(total["children_by_missing_episodes"]["children_missing"]) == children
     assert int(total["placements_by_type_and_registration"]["placements"]) == placements
+    assert int(total["disruptions_by_type"]["disruptions"]) == disruptions
     row = next(r for r in tables["children_placed_by_provider_registration"]
                if r["provider_registration"] == "Unregistered")
     assert row["placements"] == SUPPRESSED or int(row["placements"]) == unregistered

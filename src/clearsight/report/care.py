@@ -154,9 +154,28 @@ def _placement_specs(con: duckdb.DuckDBPyConnection) -> tuple[Spec, ...]:
     )
 
 
+def _disruption_specs(con: duckdb.DuckDBPyConnection) -> tuple[Spec, ...]:
+    key, join = _person_key(con, "d")
+    con.execute(f"""
+    CREATE OR REPLACE TEMP TABLE r_disruption AS
+    SELECT d.source, d.submission_id, d.record_id, {key} AS person_key,
+           CASE WHEN d.disruption_type IS NULL THEN '{NOT_RECORDED}' ELSE coalesce(t.label, d.disruption_type) END
+               AS disruption_type
+    FROM current_disruption d {join} LEFT JOIN r_disruption_type t ON t.code = d.disruption_type
+    """)
+    counts = {"disruptions": "count(DISTINCT source || '|' || submission_id || '|' || record_id)",
+              "people_disrupted": "count(DISTINCT person_key)"}
+    return (Spec("disruptions_by_type", "Disruptions by type", "Nature", ("disruption_type",),
+                 ("disruptions", "people_disrupted"), "Disruption of suspected offenders recorded by forces and "
+                 "councils (warning notices, orders, arrests, charges, licensing action), with the distinct people "
+                 "they were used against; a person disrupted in two ways is counted under each, once in the total.",
+                 view="r_disruption", union=("people_disrupted",), measure_sql=counts, share=True),)
+
+
 def care_specs(con: duckdb.DuckDBPyConnection, standard: Standard) -> tuple[Spec, ...]:
-    """The specs of the missing-episode and placement sections, for those with any current rows."""
-    for name, codelist in (("r_missing_context", "missing_return_context"), ("r_placement_type", "placement_type")):
+    """The specs of the missing-episode, placement and disruption tables, for those with any current rows."""
+    for name, codelist in (("r_missing_context", "missing_return_context"), ("r_placement_type", "placement_type"),
+                           ("r_disruption_type", "disruption_type")):
         rows = [(c.code, c.label, c.group or "") for c in standard.codelist(codelist).codes]
         con.execute(f"CREATE OR REPLACE TEMP TABLE {name} (code VARCHAR, label VARCHAR, grp VARCHAR)")
         con.executemany(f"INSERT INTO {name} VALUES (?, ?, ?)", rows)
@@ -165,4 +184,6 @@ def care_specs(con: duckdb.DuckDBPyConnection, standard: Standard) -> tuple[Spec
         specs += _missing_specs(con)
     if _has_rows(con, "current_placement"):
         specs += _placement_specs(con)
+    if _has_rows(con, "current_disruption"):
+        specs += _disruption_specs(con)
     return specs

@@ -162,6 +162,10 @@ def build_report(db: Path, out_dir: Path, threshold: int, protection: int, progr
         create_views(con, standard)
         extra_specs, missing = optional_specs(con)
         specs = SPECS + care_specs(con, standard) + extra_specs
+        sections: dict[str, int] = {}
+        for spec in specs:
+            sections.setdefault(spec.section, len(sections))
+        specs = tuple(sorted(specs, key=lambda spec: sections[spec.section]))  # sheets in the page's order
         progress("report: tables", 0, len(specs))
         counted = build_all(con, specs, population)
         progress("report: tables", len(specs), len(specs))
