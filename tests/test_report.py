@@ -187,6 +187,10 @@ def test_an_attacker_reading_only_the_published_csv_files_cannot_narrow_a_withhe
         if name not in specs:
             continue
         spec = specs[name]
+        for row in rows:  # a rate times its population is its count: withheld counts have withheld rates
+            for column, value in row.items():
+                if "_per_10000_children" in column and row[column.split("_per_")[0]] == SUPPRESSED:
+                    assert value == SUPPRESSED, (name, row)
         parsed = [{**{d: row[d] for d in spec.dimensions}, **{m: row[m] for m in spec.measures}} for row in rows]
         table = ReleaseTable(name, name, "", list(spec.dimensions), list(spec.measures), parsed,
                              {m: Relation.union if m in spec.union else Relation.sum for m in spec.measures})
