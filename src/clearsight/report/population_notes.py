@@ -48,7 +48,8 @@ def population_notes(table: ReleaseTable, population: Population) -> list[str]:
                          "the report's reference data.")
             continue
         measure = table.measures[0]
-        who = ("victims are mostly children, and the ethnic mix of children differs from that of all ages"
+        who = ("victims are mostly children, whose make-up differs from that of all ages (children are, for "
+               "instance, more often of mixed ethnicity)"
                if measure == "victims" else "suspects differ from the whole population in age and sex, which "
                "the comparison does not allow for")
         notes.append(
