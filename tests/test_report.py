@@ -382,3 +382,17 @@ def test_a_population_file_must_cite_every_figure(tmp_path: Path) -> None:
     unconfirmed = tmp_path / "u.csv"
     unconfirmed.write_text(bad.read_text().replace("confirmed,,", "unconfirmed,somewhere,"), encoding="utf-8")
     assert load_population(unconfirmed).children("E23000001") is None
+
+
+def test_the_pdf_lists_a_long_table_by_where_to_find_it_and_the_page_keeps_it() -> None:
+    from clearsight.report.html import render
+
+    rows = [{"council": f"council {i}", "offences": i} for i in range(30)] + [{"council": "Total", "offences": 435}]
+    document = {"title": "t", "subtitle": "s", "headline": [], "summary": [], "about": [], "tables": [
+        {"name": "offences_by_council", "title": "Offences by council", "section": "Scale", "sheet": "Table 3",
+         "description": "d", "notes": [], "rows": rows, "columns": ["council", "offences"],
+         "dimensions": ["council"], "chart": None}]}
+    printed = render(document, max_rows=10)
+    assert "31 rows, too many to print" in printed and "Table 3 of report.xlsx" in printed
+    assert "<table><caption>Offences by council" not in printed
+    assert "<table><caption>Offences by council" in render(document)

@@ -115,8 +115,15 @@ def html_table(title: str, columns: list[str], rows: list[dict[str, Any]], dimen
             f"<tbody>{''.join(body)}</tbody></table>")
 
 
-def render(document: dict[str, Any]) -> str:
-    """The whole report page from the document model :func:`clearsight.report.run` assembles."""
+PRINTED_ROWS = 120  # longer tables are listed in the PDF by where to find them, not printed over pages
+
+
+def render(document: dict[str, Any], max_rows: int | None = None) -> str:
+    """The whole report page from the document model :func:`clearsight.report.run` assembles.
+
+    ``max_rows`` (the PDF's) replaces a table longer than that by a sentence saying where it is: a table
+    of 500 rows across ten printed pages helps nobody, and it is most of WeasyPrint's time.
+    """
     sections: dict[str, list[dict[str, Any]]] = {}
     for item in document["tables"]:
         sections.setdefault(item["section"], []).append(item)
@@ -151,7 +158,12 @@ def render(document: dict[str, Any]) -> str:
                 if svg:
                     out.append(f"<figure>{svg}<figcaption>Chart: {escape(item['title'])}. "
                                f"Source: the table below (tables/{item['name']}.csv).</figcaption></figure>")
-            out.append(html_table(item["title"], item["columns"], item["rows"], item["dimensions"]))
+            if max_rows is not None and len(item["rows"]) > max_rows:
+                out.append(f'<p class="note">This table has {len(item["rows"]):,} rows, too many to print: it is '
+                           f'{escape(item["sheet"])} of report.xlsx, tables/{escape(item["name"])}.csv, and in '
+                           "report.html.</p>")
+            else:
+                out.append(html_table(item["title"], item["columns"], item["rows"], item["dimensions"]))
             out.append("</section>")
     out.append('<h2 id="about">About these statistics</h2>')
     out.extend(f"<p>{escape(line)}</p>" for line in document["about"])

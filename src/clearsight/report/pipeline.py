@@ -17,7 +17,7 @@ from clearsight.progress import ProgressCallback
 from clearsight.report import ReportSummary
 from clearsight.report.care import care_specs
 from clearsight.report.disclosure import protect
-from clearsight.report.html import render, write_pdf
+from clearsight.report.html import PRINTED_ROWS, render, write_pdf
 from clearsight.report.optional import optional_specs
 from clearsight.report.population import Population, load_population
 from clearsight.report.population_notes import population_about, population_manifest, population_notes
@@ -216,7 +216,8 @@ def build_report(db: Path, out_dir: Path, threshold: int, protection: int, progr
     html = render(document)
     (out_dir / "report.html").write_text(html, encoding="utf-8")
     progress("report: writing", 3, steps)
-    pdf_route = write_pdf(html, str(out_dir / "report.pdf")) if pdf else "not written (--no-pdf)"
+    pdf_route = write_pdf(render(document, PRINTED_ROWS), str(out_dir / "report.pdf")) if pdf else \
+        "not written (--no-pdf)"
     if pdf_route is None:
         pdf = False
         pdf_route = "not written: WeasyPrint (and the Pango library it needs) is not installed here"
