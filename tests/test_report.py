@@ -116,6 +116,10 @@ def test_html_is_self_contained_and_charts_have_text_alternatives(report_dir: Pa
     charts = re.findall(r"<svg[^>]*>", html)
     assert charts and all('role="img"' in svg and "aria-labelledby" in svg for svg in charts)
     assert html.count("<title id=") == len(charts)
+    ids = re.findall(r' id="([^"]*)"', html)
+    assert all(re.fullmatch(r"[a-z0-9-]+", i) for i in ids) and len(ids) == len(set(ids)), "ids must be valid, unique"
+    targets = re.findall(r'href="#([^"]*)"', html)
+    assert all(f' id="{target}"' in html for target in targets), "a contents link is broken"
 
 
 def test_the_same_warehouse_gives_byte_identical_tables_and_manifest(warehouse: Path, report_dir: Path,

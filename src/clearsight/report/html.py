@@ -7,6 +7,7 @@ sits right after it, so nobody depends on the picture. Every number shown comes 
 
 from __future__ import annotations
 
+import re
 from html import escape
 from typing import Any
 
@@ -45,7 +46,8 @@ def _is_number(value: Any) -> bool:
 
 
 def _anchor(name: str) -> str:
-    return name.replace("_", "-")
+    """A valid fragment id for a section or table name ('Harm, not risk' -> 'harm-not-risk')."""
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
 
 
 def bar_chart(name: str, title: str, rows: list[dict[str, Any]], dimension: str, measure: str) -> str:
