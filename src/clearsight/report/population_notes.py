@@ -24,6 +24,13 @@ def population_notes(table: ReleaseTable, population: Population) -> list[str]:
     """Plain sentences under a table with rates or a population comparison."""
     notes = []
     for rate in table.rates[:1]:
+        areas = len([k for k in rate.populations if k != TOTAL])
+        if not rate.basis and rate.by and areas:
+            plural = "s" if areas != 1 else ""
+            notes.append(f"Rates by {rate.by} use each area's child population aged 0 to 17 from the reference "
+                         f"data ({areas} area{plural}; the others show [x]). The Total row is [x]: the child "
+                         "population of the whole area these offences cover is not known.")
+            continue
         if not rate.basis:
             notes.append("Rates per 10,000 children are shown as [x]: the child population of the area these "
                          "offences cover is not known (the reference data hold a national figure, used only when "
@@ -34,10 +41,9 @@ def population_notes(table: ReleaseTable, population: Population) -> list[str]:
             notes.append(base + " The same population is used for every year, so a change in a rate between "
                          "years is the change in the count.")
         else:
-            areas = len([k for k in rate.populations if k != TOTAL])
             if areas:
-                notes.append(base + f" {areas} {rate.by} areas have a child population in the reference data; "
-                             "the others show [x].")
+                notes.append(base + f" By {rate.by}: {areas} area{'s' if areas != 1 else ''} with a child "
+                             "population in the reference data; the others show [x].")
             else:
                 notes.append(f"Rates by {rate.by} are shown as [x]: no child population by {rate.by} area is in "
                              "the report's reference data; the Total row is per 10,000 " + rate.basis + ". "
