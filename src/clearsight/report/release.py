@@ -101,11 +101,11 @@ class ReleaseTable:
     references: list[Reference] = field(default_factory=list)
 
     def columns(self) -> list[str]:
-        """The CSV header: dimensions, counts, derived shares, rates, outside references, extra statistics."""
+        """The CSV header: dimensions, counts, derived shares, extra statistics, rates, outside references."""
         rates = [c for r in self.rates for c in (r.column, *((f"{r.column}_lower_95", f"{r.column}_upper_95")
                                                             if r.interval else ()))]
-        return [*self.dimensions, *self.measures, *(d.column for d in self.derived), *rates,
-                *(r.column for r in self.references), *self.extra]
+        return [*self.dimensions, *self.measures, *(d.column for d in self.derived), *self.extra, *rates,
+                *(r.column for r in self.references)]
 
     def key(self, row: dict[str, Any], measure: str) -> CellKey:
         """The release-wide key of one count cell: the measure and its non-Total dimension values."""
