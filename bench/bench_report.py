@@ -18,6 +18,7 @@ from pathlib import Path
 import duckdb
 
 from clearsight.report import run
+from clearsight.report.care import care_specs
 from clearsight.report.disclosure import protect
 from clearsight.report.optional import optional_specs
 from clearsight.report.release import Release
@@ -35,9 +36,10 @@ def _parts(db: Path) -> dict[str, float]:
         con.execute("SELECT count(*), count(DISTINCT record_id) FROM current_offence").fetchall()
         scan = time.perf_counter() - started
         started = time.perf_counter()
-        create_views(con, load_standard())
+        standard = load_standard()
+        create_views(con, standard)
         extra, _ = optional_specs(con)
-        tables = build_all(con, SPECS + extra)
+        tables = build_all(con, SPECS + care_specs(con, standard) + extra)
         built = time.perf_counter() - started
     finally:
         con.close()

@@ -237,3 +237,35 @@ def test_people_in_two_areas_bound_a_total_only_from_both_sides() -> None:
     interval = Auditor(release.values(), release.constraints()).intervals({small})[0]
     assert (interval.lo, interval.hi) == (1, 10)  # A + 9 >= 10 and A <= 10; a sum would have pinned A = 1
     assert not audit(release, {small})
+
+
+def test_a_rate_gives_nothing_away_that_its_count_does_not() -> None:
+    """A rate times its (public) population is the count: the attacker multiplies back every published rate.
+
+    Rates of withheld counts must be withheld; every rate shown must come from a count shown; areas with no
+    known population get `[x]`, never a guess.
+    """
+    from clearsight.report.publish import NOT_AVAILABLE, SUPPRESSED, published_rows
+    from clearsight.report.release import Rate
+
+    generator = random.Random(8)
+    for _ in range(20):
+        counts = {f"force {i}": generator.choice([0, 1, 2, 3, 4, 6, 9, 40]) for i in range(4)}
+        table = _one_way("by_force", "force", counts)
+        people = {f"force {i}": 1000 * (i + 1) for i in range(3)}  # force 3's population is not known
+        table.rates = [Rate("victims_per_10000_children", "victims", {**people, TOTAL: 10_000}, by="force",
+                            interval=True)]
+        release = Release([table], threshold=T)
+        table.status = protect(release).status
+        values = release.values()
+        for row in published_rows(table, values, T):
+            rate = row["victims_per_10000_children"]
+            if row["victims"] == SUPPRESSED:
+                assert rate == SUPPRESSED and row["victims_per_10000_children_upper_95"] == SUPPRESSED
+                continue
+            if row["force"] == "force 3":
+                assert rate == NOT_AVAILABLE
+                continue
+            population = {**people, TOTAL: 10_000}[row["force"]]
+            recovered = rate * population / 10_000
+            assert abs(recovered - row["victims"]) <= 0.05 * population / 10_000  # only the published count

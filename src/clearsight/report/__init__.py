@@ -38,8 +38,13 @@ class ReportSummary:
 
 
 def run(db: Path | str, out_dir: Path | str, threshold: int = 5, progress: ProgressCallback = silent,
-        protection: int | None = None, pdf: bool = True) -> ReportSummary:
-    """Write the report for the warehouse at ``db`` into ``out_dir``; see the module docstring."""
+        protection: int | None = None, pdf: bool = True, population: Path | str | None = None) -> ReportSummary:
+    """Write the report for the warehouse at ``db`` into ``out_dir``; see the module docstring.
+
+    ``population`` is a CSV of official population figures (the columns of the packaged
+    ``report/data/population.csv``) to use instead of the packaged ones, e.g. child populations by force.
+    """
     from clearsight.report.pipeline import build_report
 
-    return build_report(Path(db), Path(out_dir), threshold, protection or threshold, progress, pdf)
+    return build_report(Path(db), Path(out_dir), threshold, protection or threshold, progress, pdf,
+                        Path(population) if population else None)

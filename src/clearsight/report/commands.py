@@ -22,10 +22,13 @@ OutOption = Annotated[Path, typer.Option("--out", help="The report folder to wri
 ThresholdOption = Annotated[int, typer.Option(min=1, max=100, help="Counts from 1 to this minus 1 are withheld.")]
 PdfOption = Annotated[bool, typer.Option("--pdf/--no-pdf", help="Also print report.pdf (the slowest output).")]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print a machine-readable summary on stdout.")]
+PopulationOption = Annotated[Path | None, typer.Option(
+    "--population", help="CSV of official population figures (columns of the packaged report/data/population.csv) "
+    "to use instead of the packaged ones, e.g. ONS child populations by police force area.")]
 
 
 def report(out: OutOption, db: DbOption = Path("clearsight.duckdb"), threshold: ThresholdOption = 5,
-           pdf: PdfOption = True, as_json: JsonOption = False) -> None:
+           pdf: PdfOption = True, as_json: JsonOption = False, population: PopulationOption = None) -> None:
     """Write the audit report (HTML, Excel, PDF, tidy CSV tables, manifest) under disclosure control."""
     from clearsight import report as report_stage
     from clearsight.progress import rich_progress
@@ -33,7 +36,7 @@ def report(out: OutOption, db: DbOption = Path("clearsight.duckdb"), threshold: 
     if not db.is_file():
         raise ClearsightError(f"{db}: no warehouse here; run `clearsight ingest` (or `clearsight audit`) first")
     with rich_progress(console, enabled=not as_json) as progress:
-        summary = report_stage.run(db, out, threshold=threshold, progress=progress, pdf=pdf)
+        summary = report_stage.run(db, out, threshold=threshold, progress=progress, pdf=pdf, population=population)
     if as_json:
         typer.echo(json.dumps(asdict(summary), indent=2, sort_keys=True))
         return

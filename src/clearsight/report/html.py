@@ -7,6 +7,7 @@ sits right after it, so nobody depends on the picture. Every number shown comes 
 
 from __future__ import annotations
 
+import re
 from html import escape
 from typing import Any
 
@@ -45,7 +46,8 @@ def _is_number(value: Any) -> bool:
 
 
 def _anchor(name: str) -> str:
-    return name.replace("_", "-")
+    """A valid fragment id for a section or table name ('Harm, not risk' -> 'harm-not-risk')."""
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
 
 
 def bar_chart(name: str, title: str, rows: list[dict[str, Any]], dimension: str, measure: str) -> str:
@@ -83,9 +85,20 @@ def bar_chart(name: str, title: str, rows: list[dict[str, Any]], dimension: str,
     return "".join(parts)
 
 
+def header(column: str) -> str:
+    """A column's name as a reader sees it (the CSV keeps the tidy name): 'offences per 10,000 children'."""
+    text = column.replace("_per_10000_children", " per 10,000 children")
+    for suffix, words in (("_lower_95", " (95% interval: lower)"), ("_upper_95", " (95% interval: upper)")):
+        if text.endswith(suffix):
+            text = text.removesuffix(suffix) + words
+    text = {"percent_of_recorded": "percent of those recorded",
+            "population_percent": "population percent (Census 2021)"}.get(text, text)
+    return text.replace("_", " ")
+
+
 def html_table(title: str, columns: list[str], rows: list[dict[str, Any]], dimensions: list[str]) -> str:
     """An accessible data table: caption, column headers with scope, totals in bold."""
-    head = "".join(f'<th scope="col"{"" if c in dimensions else " class=n"}>{escape(c.replace("_", " "))}</th>'
+    head = "".join(f'<th scope="col"{"" if c in dimensions else " class=n"}>{escape(header(c))}</th>'
                    for c in columns)
     body = []
     for row in rows:
@@ -104,8 +117,15 @@ def html_table(title: str, columns: list[str], rows: list[dict[str, Any]], dimen
             f"<tbody>{''.join(body)}</tbody></table>")
 
 
-def render(document: dict[str, Any]) -> str:
-    """The whole report page from the document model :func:`clearsight.report.run` assembles."""
+PRINTED_ROWS = 120  # longer tables are listed in the PDF by where to find them, not printed over pages
+
+
+def render(document: dict[str, Any], max_rows: int | None = None) -> str:
+    """The whole report page from the document model :func:`clearsight.report.run` assembles.
+
+    ``max_rows`` (the PDF's) replaces a table longer than that by a sentence saying where it is: a table
+    of 500 rows across ten printed pages helps nobody, and it is most of WeasyPrint's time.
+    """
     sections: dict[str, list[dict[str, Any]]] = {}
     for item in document["tables"]:
         sections.setdefault(item["section"], []).append(item)
@@ -140,7 +160,12 @@ def render(document: dict[str, Any]) -> str:
                 if svg:
                     out.append(f"<figure>{svg}<figcaption>Chart: {escape(item['title'])}. "
                                f"Source: the table below (tables/{item['name']}.csv).</figcaption></figure>")
-            out.append(html_table(item["title"], item["columns"], item["rows"], item["dimensions"]))
+            if max_rows is not None and len(item["rows"]) > max_rows:
+                out.append(f'<p class="note">This table has {len(item["rows"]):,} rows, too many to print: it is '
+                           f'{escape(item["sheet"])} of report.xlsx, tables/{escape(item["name"])}.csv, and in '
+                           "report.html.</p>")
+            else:
+                out.append(html_table(item["title"], item["columns"], item["rows"], item["dimensions"]))
             out.append("</section>")
     out.append('<h2 id="about">About these statistics</h2>')
     out.extend(f"<p>{escape(line)}</p>" for line in document["about"])

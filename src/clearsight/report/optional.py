@@ -37,8 +37,16 @@ def _network_specs(con: duckdb.DuckDBPyConnection) -> tuple[Spec, ...]:
            CASE WHEN duration_days IS NULL THEN 'Not known' WHEN duration_days < 30 THEN 'Under 1 month'
                 WHEN duration_days < 365 THEN '1 to 12 months' WHEN duration_days < 1095 THEN '1 to 3 years'
                 ELSE '3 years or more' END AS duration,
-           CASE WHEN coalesce(disruptions, 0) > 0 THEN 'Yes' ELSE 'No' END AS disrupted
+           CASE WHEN coalesce(disruptions, 0) > 0 THEN 'Yes' ELSE 'No' END AS disrupted,
+           coalesce(CAST(year(first_date) AS VARCHAR), 'Not known') AS first_year
     FROM offender_group
+    """)
+    con.execute("""
+    CREATE OR REPLACE TEMP VIEW r_group_force AS
+    SELECT g.group_id, coalesce(f.label, u.code) AS force
+    FROM offender_group g,
+         unnest(CASE WHEN len(coalesce(g.forces, [])) = 0 THEN ['Not known'] ELSE g.forces END) AS u(code)
+    LEFT JOIN r_force f ON f.code = u.code
     """)
     con.execute("""
     CREATE OR REPLACE TEMP VIEW r_group_offence AS
@@ -57,6 +65,12 @@ def _network_specs(con: duckdb.DuckDBPyConnection) -> tuple[Spec, ...]:
              view="r_group", share=True, measure_sql=groups),
         Spec("groups_by_duration", "Offender groups by duration", "Offender groups", ("duration",), ("groups",),
              "Time from a group's first offence to its last.", view="r_group", share=True, measure_sql=groups),
+        Spec("groups_by_first_year", "Offender groups by the year of their first offence", "Offender groups",
+             ("first_year",), ("groups",), about + "Groups by the year of the first offence linked to them.",
+             view="r_group", measure_sql=groups, chart=False),
+        Spec("groups_by_force", "Offender groups by police force", "Offender groups", ("force",), ("groups",),
+             about + "Groups by the forces that recorded their offences; a group in two forces is counted in "
+             "both, once in the total.", view="r_group_force", union=("groups",), measure_sql=groups, chart=False),
         Spec("groups_by_disruption", "Offender groups with a disruption recorded", "Offender groups",
              ("disrupted",), ("groups",), "Groups with at least one disruption (CAWN, SRO, SHPO, arrest...) "
              "recorded against a member.", view="r_group", share=True, measure_sql=groups),

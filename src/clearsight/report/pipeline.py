@@ -15,9 +15,12 @@ import duckdb
 from clearsight.errors import ClearsightError
 from clearsight.progress import ProgressCallback
 from clearsight.report import ReportSummary
+from clearsight.report.care import care_specs
 from clearsight.report.disclosure import protect
-from clearsight.report.html import render, write_pdf
+from clearsight.report.html import PRINTED_ROWS, render, write_pdf
 from clearsight.report.optional import optional_specs
+from clearsight.report.population import Population, load_population
+from clearsight.report.population_notes import population_about, population_manifest, population_notes
 from clearsight.report.publish import (
     INCOMPLETE_SHARE,
     SHORTHAND,
@@ -61,16 +64,17 @@ def _inputs(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
     return list(submissions.values())
 
 
-def _notes(table: ReleaseTable, rows: list[dict[str, Any]]) -> list[str]:
+def _notes(table: ReleaseTable, rows: list[dict[str, Any]], population: Population) -> list[str]:
+    notes = population_notes(table, population)
     if table.section == "Demographics":
-        return completeness_sentences(table, rows, table.measures[0])
+        return completeness_sentences(table, rows, table.measures[0]) + notes
     if table.name == "offences_by_outcome":
         charged = [r for r in rows if r["outcome"] == "Charged/Summonsed"]
         rate = charged[0]["percent"] if charged else None
         if isinstance(rate, float):
             return [f"The charge rate (offences charged or summonsed, as a percentage of offences recorded) is "
                     f"{rate}%. Offences whose outcome is not yet assigned may still be charged."]
-    return []
+    return notes
 
 
 def _findings(published: list[tuple[ReleaseTable, list[dict[str, Any]]]]) -> list[str]:
@@ -84,6 +88,14 @@ def _findings(published: list[tuple[ReleaseTable, list[dict[str, Any]]]]) -> lis
          "{}% of offences have been charged or summonsed so far (the charge rate)."),
         ("suspects_by_ethnicity_self_defined", "Not recorded", "percent",
          "The self-defined ethnicity of {}% of suspects is not recorded."),
+        ("offences_by_year", TOTAL, "offences_per_10000_children",
+         "{} offences were recorded per 10,000 children aged 0 to 17 (see the notes on the population used)."),
+        ("missing_episodes_by_cse_concern", "Yes", "percent",
+         "{}% of recorded missing episodes were of children who also have a referral recording a concern of "
+         "child sexual exploitation."),
+        ("children_placed_by_provider_registration", "Unregistered", "percent",
+         "{}% of placements of looked-after children that started in the period were with a provider not "
+         "registered with Ofsted as it should have been."),
     ]
     sentences = []
     for table, category, column, template in wanted:
@@ -123,7 +135,8 @@ def _document(con: duckdb.DuckDBPyConnection, published: list[tuple[ReleaseTable
         f"Disclosure control: counts from 1 to {threshold - 1} are withheld ([c]); further cells are withheld so "
         "that no withheld count can be worked out, from any table or combination of the report's tables, to "
         f"within {threshold} of its value (an interval audit over the whole release). Zeros are shown as 0. "
-        "Percentages worked out from a withheld count are withheld too.",
+        "Percentages, and rates per 10,000 children, worked out from a withheld count are withheld too (a "
+        "rate times its published population would give the count back).",
         f"Where more than {INCOMPLETE_SHARE:g}% of people have a characteristic not recorded or not stated, the "
         "table says that it cannot support a conclusion: those with no record may differ from those with one.",
         "Self-defined ethnicity (what a person says) and officer-observed ethnicity (what an officer perceives) "
@@ -135,7 +148,7 @@ def _document(con: duckdb.DuckDBPyConnection, published: list[tuple[ReleaseTable
 
 
 def build_report(db: Path, out_dir: Path, threshold: int, protection: int, progress: ProgressCallback,
-                 pdf: bool) -> ReportSummary:
+                 pdf: bool, population_file: Path | None = None) -> ReportSummary:
     """Write the report folder (DESIGN.md's contract) for the warehouse at ``db``."""
     started = time.perf_counter()
     if not db.is_file():
@@ -145,11 +158,16 @@ def build_report(db: Path, out_dir: Path, threshold: int, protection: int, progr
     con = duckdb.connect(str(db), read_only=True)
     try:
         standard = load_standard()
+        population = load_population(population_file)
         create_views(con, standard)
         extra_specs, missing = optional_specs(con)
-        specs = SPECS + extra_specs
+        specs = SPECS + care_specs(con, standard) + extra_specs
+        sections: dict[str, int] = {}
+        for spec in specs:
+            sections.setdefault(spec.section, len(sections))
+        specs = tuple(sorted(specs, key=lambda spec: sections[spec.section]))  # sheets in the page's order
         progress("report: tables", 0, len(specs))
-        counted = build_all(con, specs)
+        counted = build_all(con, specs, population)
         progress("report: tables", len(specs), len(specs))
         release = Release(counted, threshold)
         progress("report: disclosure control", 0, 1)
@@ -162,11 +180,12 @@ def build_report(db: Path, out_dir: Path, threshold: int, protection: int, progr
         for table in everything:
             table.status = {key: protected.status[key] for key, _ in table.cells()}
             rows = published_rows(table, values, threshold)
-            table.notes = _notes(table, rows)
+            table.notes = _notes(table, rows, population)
             published.append((table, rows))
         generated = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         counting = person_counting(con)
         document = _document(con, published, missing, generated, counting, threshold)
+        document["about"][3:3] = population_about(population)
         inputs = _inputs(con)
     finally:
         con.close()
@@ -197,7 +216,8 @@ def build_report(db: Path, out_dir: Path, threshold: int, protection: int, progr
     html = render(document)
     (out_dir / "report.html").write_text(html, encoding="utf-8")
     progress("report: writing", 3, steps)
-    pdf_route = write_pdf(html, str(out_dir / "report.pdf")) if pdf else "not written (--no-pdf)"
+    pdf_route = write_pdf(render(document, PRINTED_ROWS), str(out_dir / "report.pdf")) if pdf else \
+        "not written (--no-pdf)"
     if pdf_route is None:
         pdf = False
         pdf_route = "not written: WeasyPrint (and the Pango library it needs) is not installed here"
@@ -211,6 +231,7 @@ def build_report(db: Path, out_dir: Path, threshold: int, protection: int, progr
                             pdf=pdf_route)
     manifest = {
         "title": TITLE, "generated_at": generated, "warehouse": db.name,
+        "populations": population_manifest(population),
         "parameters": {"threshold": threshold, "protection_width": protection,
                        "incomplete_share_percent": INCOMPLETE_SHARE, "person_counting": counting,
                        "audit": "interval audit over the whole release by integer programming (scipy milp); a "

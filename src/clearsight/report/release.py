@@ -43,6 +43,33 @@ class Derived:
     numerator: tuple[str, ...]
     denominator: tuple[str, ...]
     scale: float = 100.0
+    minus: tuple[str, ...] = ()  # subtracted from the denominator ("@row:<category>:<measure>" references)
+
+
+@dataclass(frozen=True)
+class Rate:
+    """A count per ``per`` people of a known population, e.g. offences per 10,000 children.
+
+    ``populations`` maps the value of the row's ``by`` dimension (``Total`` for the whole country, or every
+    row when ``by`` is None) to its population; a row without one publishes ``[x]``. A rate times its
+    population is the count, so a rate (and its interval) is withheld whenever its count is.
+    """
+
+    column: str
+    measure: str
+    populations: dict[str, float]
+    by: str | None = None
+    per: int = 10_000
+    interval: bool = False
+    basis: str = ""  # which population the whole-country rows use, in words ("" when none is known)
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A published outside figure beside each category (the population's percentage), not a count."""
+
+    column: str
+    values: dict[str, float]
 
 
 @dataclass
@@ -70,10 +97,15 @@ class ReleaseTable:
     notes: list[str] = field(default_factory=list)
     chart: tuple[str, str] | None = None  # (dimension, measure) to draw as bars
     status: dict[CellKey, CellStatus] = field(default_factory=dict)
+    rates: list[Rate] = field(default_factory=list)
+    references: list[Reference] = field(default_factory=list)
 
     def columns(self) -> list[str]:
-        """The CSV header: dimensions, counts, derived shares, extra statistics."""
-        return [*self.dimensions, *self.measures, *(d.column for d in self.derived), *self.extra]
+        """The CSV header: dimensions, counts, derived shares, extra statistics, rates, outside references."""
+        rates = [c for r in self.rates for c in (r.column, *((f"{r.column}_lower_95", f"{r.column}_upper_95")
+                                                            if r.interval else ()))]
+        return [*self.dimensions, *self.measures, *(d.column for d in self.derived), *self.extra, *rates,
+                *(r.column for r in self.references)]
 
     def key(self, row: dict[str, Any], measure: str) -> CellKey:
         """The release-wide key of one count cell: the measure and its non-Total dimension values."""

@@ -14,7 +14,9 @@ from typing import Any
 
 import duckdb
 
-from clearsight.report.release import TOTAL, Derived, Relation, ReleaseTable
+from clearsight.report.population import NATIONAL, Population, load_population
+from clearsight.report.publish import garwood
+from clearsight.report.release import TOTAL, Derived, Rate, Reference, Relation, ReleaseTable
 from clearsight.report.views import NOT_RECORDED, NOT_STATED
 
 MEASURE_SQL = {
@@ -45,6 +47,9 @@ class Spec:
     union: tuple[str, ...] = ()  # measures whose totals are unions (one person in several categories)
     measure_sql: dict[str, str] = field(default_factory=dict)  # counts not in MEASURE_SQL
     interval: bool = False  # add an exact Poisson 95% interval for the first measure (trends)
+    rates: tuple[str, ...] = ()  # measures also published per 10,000 children (where the population is known)
+    rate_by: str | None = None  # the geography dimension whose populations the rates use (None: national)
+    compare: bool = False  # a demographic table: add the share of those recorded and the population's share
 
 
 def _person_spec(role: str, dimension: str, label: str) -> Spec:
@@ -52,7 +57,7 @@ def _person_spec(role: str, dimension: str, label: str) -> Spec:
     return Spec(f"{measure}_by_{dimension}", f"{measure.capitalize()} by {label}", "Demographics", (dimension,),
                 (measure,), f"Distinct {measure} of the offences in this report, by {label}; each person is "
                 f"counted once, with the {label} most often recorded for them.",
-                view="r_person", role=role, share=True)
+                view="r_person", role=role, share=True, compare=dimension in ("sex", "ethnicity_self_defined"))
 
 
 PEOPLE_DIMENSIONS = (("sex", "sex"), ("age_band", "age band"), ("ethnicity_self_defined", "self-defined ethnicity"),
@@ -63,12 +68,15 @@ SPECS: tuple[Spec, ...] = (
     Spec("offences_by_year", "Offences, victims and suspects by year", "Scale", ("year",),
          ("offences", "victims", "suspects"), "Offences by the year they were recorded, with the distinct victims "
          "and suspects of those offences, with an exact 95% Poisson interval for the offence count (the "
-         "range of underlying rates consistent with it), so that a change between years can be judged.",
-         view="r_involved", union=("victims", "suspects"), interval=True),
+         "range of underlying rates consistent with it), so that a change between years can be judged. "
+         "Offences and victims are also given per 10,000 children aged 0 to 17 in England and Wales, with "
+         "their 95% intervals.",
+         view="r_involved", union=("victims", "suspects"), interval=True, rates=("offences", "victims")),
     Spec("offences_by_force", "Offences, victims and suspects by police force", "Scale", ("force",),
          ("offences", "victims", "suspects"), "Offences recorded by each force, with their distinct victims and "
-         "suspects. A person involved in offences in two forces is counted in both, once in the total.",
-         view="r_involved", union=("victims", "suspects")),
+         "suspects. A person involved in offences in two forces is counted in both, once in the total. "
+         "Rates per 10,000 children need each force area's child population.",
+         view="r_involved", union=("victims", "suspects"), rates=("offences", "victims"), rate_by="force"),
     Spec("offences_by_council", "Offences by council area", "Scale", ("force", "council"), ("offences",),
          "Offences by the council area where they took place, within the force that recorded them.",
          grouping="nested", chart=False),
@@ -126,17 +134,52 @@ def _sets(spec: Spec) -> str:
 
 def _poisson_interval(rows: list[dict[str, Any]], measure: str) -> list[str]:
     """Exact (Garwood) 95% limits for a count: shown only where the count is, so they reveal nothing more."""
-    from scipy.stats import chi2
-
     lower, upper = f"{measure}_lower_95", f"{measure}_upper_95"
     for row in rows:
-        count = int(row[measure])
-        row[lower] = round(float(chi2.ppf(0.025, 2 * count) / 2), 1) if count else 0.0
-        row[upper] = round(float(chi2.ppf(0.975, 2 * count + 2) / 2), 1)
+        row[lower], row[upper] = (round(v, 1) for v in garwood(int(row[measure])))
     return [lower, upper]
 
 
-def build(con: duckdb.DuckDBPyConnection, spec: Spec) -> ReleaseTable:
+def covered_population(con: duckdb.DuckDBPyConnection, population: Population) -> tuple[float, str] | None:
+    """The child population of the area the offences cover, with how it was found; None when not known.
+
+    The sum over the forces that submitted offences where every one of them has a population, else the
+    national figure only if every territorial force submitted: a rate over all children of England and
+    Wales would understate a warehouse that holds only some forces.
+    """
+    forces = _labels(con)["force"]
+    submitted = sorted({r[0] for r in con.execute("SELECT DISTINCT source FROM current_offence").fetchall()}
+                       & set(forces))
+    if not submitted:
+        return None
+    found = {code: population.children(code) for code in submitted}
+    if all(found.values()):
+        total = sum(v[0] for v in found.values() if v)
+        if len(submitted) == len(forces):
+            return total, f"children aged 0 to 17 in the {len(forces)} police force areas ({total:,.0f})"
+        return total, (f"children aged 0 to 17 in the {len(submitted)} police force areas that submitted offences "
+                       f"({total:,.0f})")
+    national = population.children(NATIONAL)
+    if national and len(submitted) == len(forces):
+        used = "; ".join(f"{f.geography} {f.value:,.0f}, {f.period}, {f.status}" for f in national[1])
+        return national[0], f"children aged 0 to 17 in England and Wales ({national[0]:,.0f}: {used})"
+    return None
+
+
+def _rates(con: duckdb.DuckDBPyConnection, spec: Spec, population: Population) -> list[Rate]:
+    """The rate columns of a table: the covered child population for every row, or one per area of ``rate_by``."""
+    covered = covered_population(con, population)
+    populations: dict[str, float] = {TOTAL: covered[0]} if covered else {}
+    if spec.rate_by:
+        for code, label in _labels(con).get(spec.rate_by, {}).items():
+            found = population.children(code)
+            if found:
+                populations[label] = found[0]
+    return [Rate(f"{m}_per_10000_children", m, populations, by=spec.rate_by, interval=spec.rate_by is None,
+                 basis=covered[1] if covered else "") for m in spec.rates]
+
+
+def build(con: duckdb.DuckDBPyConnection, spec: Spec, population: Population | None = None) -> ReleaseTable:
     """Run one table's query and return it with its totals, ordered for reading (totals last)."""
     dims = list(spec.dimensions)
     selected = ", ".join(f"CASE WHEN grouping({d}) = 1 THEN '{TOTAL}' ELSE CAST({d} AS VARCHAR) END AS {d}"
@@ -161,12 +204,28 @@ def build(con: duckdb.DuckDBPyConnection, spec: Spec) -> ReleaseTable:
     if spec.interval:
         extra += _poisson_interval(rows, spec.measures[0])
     relations = {m: Relation.union if m in spec.union else Relation.sum for m in spec.measures}
-    derived = [Derived(SHARE.column, (spec.measures[0],), (f"@total:{spec.measures[0]}",))] if spec.share else []
+    first = spec.measures[0]
+    derived = [Derived(SHARE.column, (first,), (f"@total:{first}",))] if spec.share else []
+    population = population or load_population()
+    references = []
+    if spec.compare:
+        derived.append(Derived("percent_of_recorded", (first,), (f"@total:{first}",),
+                               minus=(f"@row:{NOT_RECORDED}:{first}", f"@row:{NOT_STATED}:{first}")))
+        references.append(Reference("population_percent", population.shares(dims[-1])))
+    rates = _rates(con, spec, population) if spec.rates else []
     return ReleaseTable(spec.name, spec.title, spec.section, dims, list(spec.measures), rows, relations, derived,
-                        extra, gate=spec.measures[0], description=spec.description,
-                        chart=(dims[-1], spec.measures[0]) if spec.chart else None)
+                        extra, gate=first, description=spec.description,
+                        chart=(dims[-1], first) if spec.chart else None, rates=rates, references=references)
 
 
-def build_all(con: duckdb.DuckDBPyConnection, specs: tuple[Spec, ...] = SPECS) -> list[ReleaseTable]:
+def _labels(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, str]]:
+    """Code to label, per geography dimension, as the views name areas (``r_force``, ``r_council``)."""
+    return {"force": dict(con.execute("SELECT code, label FROM r_force").fetchall()),
+            "council": dict(con.execute("SELECT code, label FROM r_council").fetchall())}
+
+
+def build_all(con: duckdb.DuckDBPyConnection, specs: tuple[Spec, ...] = SPECS,
+              population: Population | None = None) -> list[ReleaseTable]:
     """Every count table of the report, in reading order."""
-    return [build(con, spec) for spec in specs]
+    population = population or load_population()
+    return [build(con, spec, population) for spec in specs]
