@@ -37,7 +37,8 @@ def register_rows(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
                      "assessment": assessment.get("value", "not assessed"),
                      "assessment_as_of": assessment.get("as_of"), "overdue": "yes" if item["overdue"] else "no",
                      "escalation": f"{last['step']} ({last['organisation']}, {last['taken_on']})" if last else "",
-                     "evidence_items": len(item["evidence"]), "sources": " ; ".join(item["sources"])})
+                     "evidence_items": len(item["evidence"]),
+                     "sources": " ; ".join(part["text"] for part in item["sources"])})
     return rows
 
 

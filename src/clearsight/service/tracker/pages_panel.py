@@ -147,7 +147,8 @@ async def post_request(request: Request, principal: Writer) -> Response:
         if deadline is None:
             raise TrackerError("deadline: enter a date as YYYY-MM-DD")
         register.send_request(session, actor, form.get("organisation", ""), form.get("subject", ""), deadline,
-                              form.get("recommendation") or None, form.get("inquiry") or None)
+                              form.get("recommendation") or None, form.get("inquiry") or None,
+                              _date(form, "sent_on", "sent on"))
     return await _workspace_write(request, principal, action)
 
 

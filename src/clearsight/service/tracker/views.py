@@ -8,6 +8,7 @@ beyond their role). "Today" is a parameter so that what is overdue can be tested
 
 from __future__ import annotations
 
+import re
 from collections import Counter, defaultdict
 from datetime import date
 from typing import Any
@@ -43,8 +44,14 @@ def who(recorded_by: str, public: bool) -> str:
     return label if public else f"{label} (account {rest})"
 
 
-def _sources(text: str) -> list[str]:
-    return [part.strip() for part in text.replace(" ; ", ";").split(";") if part.strip()]
+def _sources(text: str) -> list[dict[str, str | None]]:
+    """The source column's parts (``a ; b``), each with the address it names, so pages can link it."""
+    parts = [part.strip() for part in text.replace(" ; ", ";").split(";") if part.strip()]
+    found = []
+    for part in parts:
+        address = re.search(r"https?://[^\s()]+", part)
+        found.append({"text": part, "url": address.group(0) if address else None})
+    return found
 
 
 def _latest(events: list[StatusEvent], kind: str) -> StatusEvent | None:
