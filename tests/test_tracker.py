@@ -214,3 +214,15 @@ def test_indicators_read_the_published_cell(sessions, tmp_path: Path) -> None:  
     assert found["suspects-ethnicity-not-recorded"]["value"] == "37.0"
     assert found["victims-ethnicity-not-recorded"]["value"] is None  # no such table: no figure, not zero
     assert all(row["value"] is None for row in indicators.values(sessions, None))
+
+
+def test_the_database_refuses_to_rewrite_history(sessions) -> None:  # noqa: ANN001
+    from sqlalchemy import delete, update
+    from sqlalchemy.exc import DBAPIError
+
+    with transaction(sessions) as session:
+        register.record_status(session, PANEL, "NA-2025-2", "assessment", "in progress", "Operation running")
+    for statement in (update(StatusEvent).values(value="verified"), delete(StatusEvent)):
+        with pytest.raises(DBAPIError, match="append-only"), transaction(sessions) as session:
+            session.execute(statement)
+    assert _item(sessions, "NA-2025-2")["assessment"]["value"] == "in progress"

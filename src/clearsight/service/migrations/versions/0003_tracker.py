@@ -19,6 +19,24 @@ branch_labels = None
 depends_on = None
 
 REC = "tracker_recommendations.id"
+APPEND_ONLY = ("tracker_status_events", "tracker_escalations", "tracker_evidence", "tracker_comments",
+               "tracker_requests", "tracker_request_events", "tracker_inquiry_events")
+"""The history tables: the database refuses UPDATE and DELETE on them, as on the audit log."""
+
+
+def _append_only() -> None:
+    bind = op.get_bind()
+    if bind.dialect.name == "postgresql":
+        op.execute("CREATE OR REPLACE FUNCTION tracker_refuse_change() RETURNS trigger LANGUAGE plpgsql AS "
+                   "$$ BEGIN RAISE EXCEPTION '% is append-only', TG_TABLE_NAME; END $$")
+    for table in APPEND_ONLY:
+        if bind.dialect.name == "sqlite":
+            for verb in ("UPDATE", "DELETE"):
+                op.execute(f"CREATE TRIGGER {table}_no_{verb.lower()} BEFORE {verb} ON {table} "
+                           f"BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END")
+        elif bind.dialect.name == "postgresql":
+            op.execute(f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
+                       "FOR EACH ROW EXECUTE FUNCTION tracker_refuse_change()")
 
 
 def _recorded(by: str = "recorded_by") -> list[sa.Column]:
@@ -158,10 +176,13 @@ def upgrade() -> None:
         sa.Column("why", sa.Text, nullable=False),
         *_recorded(),
     )
+    _append_only()
 
 
 def downgrade() -> None:
     for table in ("tracker_request_events", "tracker_requests", "tracker_escalations", "tracker_comments",
                   "tracker_evidence", "tracker_status_events", "tracker_owners", "tracker_recommendations",
                   "tracker_inquiry_events", "tracker_inquiries", "tracker_indicators", "tracker_themes"):
-        op.drop_table(table)
+        op.drop_table(table)  # its triggers go with it
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("DROP FUNCTION IF EXISTS tracker_refuse_change()")
