@@ -179,3 +179,23 @@ def test_cli(database_url: str, tmp_path) -> None:  # noqa: ANN001, F811
     listed = runner.invoke(cli_app, ["tracker", "list", "--json", *url])
     assert len(json.loads(listed.stdout)) == 38
     assert re.search(r"OLDHAM", runner.invoke(cli_app, ["tracker", "inquiry", "list", *url]).output)
+
+
+def test_local_inquiries_add_their_own(app) -> None:  # noqa: ANN001
+    admin = _client(app, "admin@example.org")
+    token = csrf_of(admin.get("/tracker/workspace").text)
+    assert admin.post("/tracker/inquiries", data={"csrf_token": token, "code": "testarea", "area": "Test Area",
+                                                  "funding_gbp": ""}, follow_redirects=False).status_code == 303
+    panel = _client(app, "inquiry_panel@example.org")
+    token = csrf_of(panel.get("/tracker/workspace").text)
+    assert panel.post("/tracker/inquiries", data={"csrf_token": token, "code": "X", "area": "Y"}).status_code == 403
+    assert panel.post("/tracker/inquiries/TESTAREA/recommendations", data={
+        "csrf_token": token, "code": "TESTAREA-R1", "title": "Review closed cases",
+        "owners": "Test Council\nTest Police"},
+        follow_redirects=False).status_code == 303
+    found = next(row for row in _client(app).get("/api/tracker/inquiries").json() if row["code"] == "TESTAREA")
+    assert found["chair"] == "unknown" and found["funding_gbp"] is None and found["recommendations"] == ["TESTAREA-R1"]
+    rec = _client(app).get("/api/tracker/recommendations/TESTAREA-R1").json()
+    assert rec["owners"] == ["Test Council", "Test Police"] and rec["inquiry"] == "TESTAREA"
+    assert rec["owner_said"] == "no response found" and rec["headline"] == "proposed"
+    assert "not known" in _client(app).get("/tracker/inquiries").text

@@ -86,6 +86,24 @@ def inquiry_list(database_url: DatabaseOption = DEFAULT_DATABASE_URL, as_json: J
                       f"{len(item['recommendations'])} recommendations")
 
 
+def inquiry_add(
+    code: Annotated[str, typer.Argument(help="A short code, e.g. ROCHDALE.")],
+    area: Annotated[str, typer.Option("--area")], by: ByOption,
+    chair: Annotated[str, typer.Option("--chair", help="Leave out when not known.")] = "",
+    terms: Annotated[str, typer.Option("--terms", help="Terms of reference (or where they are).")] = "",
+    funding: Annotated[int | None, typer.Option("--funding", help="Pounds; leave out when not known.")] = None,
+    funding_note: Annotated[str, typer.Option("--funding-note")] = "",
+    source: Annotated[str, typer.Option("--source", help="Where this is published.")] = "",
+    database_url: DatabaseOption = DEFAULT_DATABASE_URL,
+) -> None:
+    """Add an inquiry; what is not given is recorded as unknown, never guessed."""
+    from clearsight.service.tracker.register import Actor, add_inquiry
+
+    _write(database_url, lambda session: add_inquiry(session, Actor.cli(by), code, area, chair, terms, funding,
+                                                    funding_note, source))
+    console.print(f"[bold]{code.upper()}[/bold] added")
+
+
 def inquiry_event(
     code: Annotated[str, typer.Argument(help="The inquiry's code, e.g. OLDHAM.")],
     kind: Annotated[str, typer.Option("--kind", help="milestone, engagement (a count) or finding.")],
@@ -156,4 +174,5 @@ def register(tracker: typer.Typer) -> None:
     inquiry_app = typer.Typer(help="Local inquiries.", no_args_is_help=True)
     inquiry_app.command("list")(inquiry_list)
     inquiry_app.command("event")(inquiry_event)
+    inquiry_app.command("add")(inquiry_add)
     tracker.add_typer(inquiry_app, name="inquiry")

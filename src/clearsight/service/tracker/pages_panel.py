@@ -171,3 +171,28 @@ async def post_inquiry_event(request: Request, inquiry_code: str, principal: Wri
                                    _date(form, "on", "on"), _date(form, "due_on", "due"),
                                    int(count) if count else None, form.get("source", ""))
     return await _workspace_write(request, principal, action)
+
+
+@router.post("/tracker/inquiries", dependencies=Csrf)
+async def post_inquiry(request: Request, principal: Manager) -> Response:
+    """Add an inquiry; what is left empty is stored as unknown."""
+    def action(session: Session, actor: Actor, form: dict[str, str]) -> None:
+        funding = form.get("funding_gbp", "").replace(",", "").replace("£", "").strip()
+        if funding and not funding.isdigit():
+            raise TrackerError("funding: enter whole pounds, or leave it empty when not known")
+        register.add_inquiry(session, actor, form.get("code", ""), form.get("area", ""), form.get("chair", ""),
+                             form.get("terms_of_reference", ""), int(funding) if funding else None,
+                             form.get("funding_note", ""), form.get("source", ""))
+    return await _workspace_write(request, principal, action)
+
+
+@router.post("/tracker/inquiries/{inquiry_code}/recommendations", dependencies=Csrf)
+async def post_inquiry_recommendation(request: Request, inquiry_code: str, principal: Team) -> Response:
+    """An inquiry's own recommendation, with its owners (one a line); it starts as proposed."""
+    def action(session: Session, actor: Actor, form: dict[str, str]) -> None:
+        owners = [line.strip() for line in form.get("owners", "").splitlines() if line.strip()]
+        if not owners:
+            raise TrackerError("owners: name at least one organisation, one a line")
+        register.add_recommendation(session, actor, form.get("code", ""), form.get("title", ""),
+                                    form.get("summary", ""), form.get("source", ""), owners, inquiry_code)
+    return await _workspace_write(request, principal, action)

@@ -284,6 +284,26 @@ def add_inquiry_event(session: Session, actor: Actor, inquiry_code: str, kind: s
     return event
 
 
+def add_inquiry(session: Session, actor: Actor, code: str, area: str, chair: str = "", terms_of_reference: str = "",
+                funding_gbp: int | None = None, funding_note: str = "", source: str = "", kind: str = "local"
+                ) -> TrackerInquiry:
+    """A new inquiry. What is not given is stored as ``unknown`` (funding as NULL): never a guess."""
+    code = _text("code", code, limit=40).upper()
+    if session.scalar(select(TrackerInquiry.id).where(TrackerInquiry.code == code)) is not None:
+        raise TrackerError(f"code: inquiry {code} already exists")
+    if funding_gbp is not None and funding_gbp < 0:
+        raise TrackerError("funding: pounds, 0 or more (leave empty when not known)")
+    row = TrackerInquiry(code=code, kind=_choice("kind", kind, ("local", "national")),
+                         area=_text("area", area, limit=200), chair=chair.strip()[:200] or "unknown",
+                         terms_of_reference=terms_of_reference.strip() or "unknown", funding_gbp=funding_gbp,
+                         funding_note=funding_note.strip(), reference_status="confirmed", source=source.strip(),
+                         created_by=actor.recorded_by)
+    session.add(row)
+    session.flush()
+    _audit(session, actor, "tracker.inquiry_add", f"inquiry:{code}")
+    return row
+
+
 def add_recommendation(session: Session, actor: Actor, code: str, title: str, summary: str, source: str,
                        owners: list[str], inquiry_code: str | None = None, theme: str | None = None
                        ) -> Recommendation:
