@@ -52,9 +52,9 @@ def _default(value: Any) -> str:
     raise TypeError(f"cannot write {type(value).__name__} as JSON")
 
 
-def to_json(payload: Any) -> str:
-    """JSON with ISO dates, stable key order."""
-    return json.dumps(payload, default=_default, indent=2, sort_keys=True, ensure_ascii=False)
+def to_json(payload: Any, indent: int | None = 2) -> str:
+    """JSON with ISO dates, stable key order (``indent=None``: compact, and several times faster to write)."""
+    return json.dumps(payload, default=_default, indent=indent, sort_keys=True, ensure_ascii=False)
 
 
 def export(items: list[dict[str, Any]], requests: list[dict[str, Any]], fmt: str, out: Path) -> dict[str, int]:

@@ -85,7 +85,7 @@ def _download(request: Request, fmt: str) -> Response:
     with transaction(request.app.state.sessions) as session:
         items, requests = views.recommendations(session), views.requests(session)
     if fmt == "json":
-        return Response(to_json({"recommendations": items, "information_requests": requests}),
+        return Response(to_json({"recommendations": items, "information_requests": requests}, indent=None),
                         media_type="application/json")
     if fmt == "csv":
         from clearsight.safe_output import write_csv
@@ -119,21 +119,23 @@ def register_xlsx(request: Request, principal: Everyone) -> Response:
     return _download(request, "xlsx")
 
 
-def _jsonable(payload: Any) -> Any:
-    import json
+def _jsonable(payload: Any) -> Response:
+    """The answer as JSON written once (FastAPI's own encoder walks every value again: slow on a big register)."""
+    return Response(to_json(payload, indent=None), media_type="application/json")
 
-    return json.loads(to_json(payload))
+
+JSON = {"content": {"application/json": {}}, "description": "JSON"}
 
 
-@api.get("/api/tracker/recommendations")
-def api_recommendations(request: Request, principal: Everyone) -> list[dict[str, Any]]:
+@api.get("/api/tracker/recommendations", responses={200: JSON})
+def api_recommendations(request: Request, principal: Everyone) -> Response:
     """The public register: every recommendation with owners, both dated statuses, due date, ladder, evidence."""
     with transaction(request.app.state.sessions) as session:
         return _jsonable(views.recommendations(session))
 
 
-@api.get("/api/tracker/recommendations/{code}", responses=NOT_FOUND)
-def api_recommendation(request: Request, code: str, principal: Everyone) -> dict[str, Any]:
+@api.get("/api/tracker/recommendations/{code}", responses={200: JSON, **NOT_FOUND})
+def api_recommendation(request: Request, code: str, principal: Everyone) -> Response:
     """One recommendation of the public register, with its history."""
     with transaction(request.app.state.sessions) as session:
         items = views.recommendations(session, code=code)
@@ -142,8 +144,8 @@ def api_recommendation(request: Request, code: str, principal: Everyone) -> dict
     return _jsonable(items[0])
 
 
-@api.get("/api/tracker/summary")
-def api_summary(request: Request, principal: Everyone) -> dict[str, Any]:
+@api.get("/api/tracker/summary", responses={200: JSON})
+def api_summary(request: Request, principal: Everyone) -> Response:
     """Counts by status, by source and by owner; overdue recommendations; requests by organisation."""
     with transaction(request.app.state.sessions) as session:
         items, requests = views.recommendations(session), views.requests(session)
@@ -153,15 +155,15 @@ def api_summary(request: Request, principal: Everyone) -> dict[str, Any]:
     return _jsonable(summary)
 
 
-@api.get("/api/tracker/requests")
-def api_requests(request: Request, principal: Everyone) -> list[dict[str, Any]]:
+@api.get("/api/tracker/requests", responses={200: JSON})
+def api_requests(request: Request, principal: Everyone) -> Response:
     """Information requests: organisation, deadline, and whether answered, refused, overdue or open."""
     with transaction(request.app.state.sessions) as session:
         return _jsonable(views.requests(session))
 
 
-@api.get("/api/tracker/inquiries")
-def api_inquiries(request: Request, principal: Everyone) -> list[dict[str, Any]]:
+@api.get("/api/tracker/inquiries", responses={200: JSON})
+def api_inquiries(request: Request, principal: Everyone) -> Response:
     """Inquiries: area, chair, terms of reference, funding (null: not known), milestones, engagement counts."""
     with transaction(request.app.state.sessions) as session:
         return _jsonable(views.inquiries(session))
