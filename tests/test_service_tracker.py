@@ -53,7 +53,7 @@ def test_public_page_reads_anonymously_and_words_carefully(app) -> None:  # noqa
     page = _client(app).get("/tracker")
     assert page.status_code == 200
     text = page.text
-    for heading in ("Status overview", "Overdue", "By owner", "By source", "who has not answered"):
+    for heading in ("Status overview", "Overdue", "By owner", "By source", "By theme", "who has not answered"):
         assert heading in text
     assert "HMICFRS-GBCSE-1" in text and "Home Office" in text
     assert "not a finding of non-compliance" in text and "non-compliant" not in text

@@ -226,3 +226,11 @@ def test_the_database_refuses_to_rewrite_history(sessions) -> None:  # noqa: ANN
         with pytest.raises(DBAPIError, match="append-only"), transaction(sessions) as session:
             session.execute(statement)
     assert _item(sessions, "NA-2025-2")["assessment"]["value"] == "in progress"
+
+
+def test_recommendations_grouped_by_theme(sessions) -> None:  # noqa: ANN001
+    with transaction(sessions) as session:
+        items = views.recommendations(session, today=date(2025, 6, 1))
+        found = {row["code"]: row for row in views.themes(session, items)}
+    assert sum(row["total"] for row in found.values()) == len(items)  # every seeded one has a theme
+    assert "NA-2025-4" in found["data"]["codes"] and found["data"]["overdue"] == 4  # HMICFRS 1, 2, 4, 5

@@ -39,8 +39,9 @@ def common(request: Request, public: bool = True, today: date | None = None) -> 
         items = views.recommendations(session, public=public, today=today)
         requests = views.requests(session, today=today)
         found_inquiries = views.inquiries(session)
+        by_theme = views.themes(session, items)
     summary = views.overview(items)
-    return {"items": items, "summary": summary, "requests": requests, "inquiries": found_inquiries,
+    return {"items": items, "summary": summary, "themes": by_theme, "requests": requests, "inquiries": found_inquiries,
             "by_organisation": views.requests_by_organisation(requests), "wording": WORDING,
             "steps": ESCALATION_STEPS, "assessments": ASSESSMENTS,
             "indicators": indicators.values(request.app.state.sessions,

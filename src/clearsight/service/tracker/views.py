@@ -27,6 +27,7 @@ from clearsight.service.tracker.models import (
     StatusEvent,
     TrackerInquiry,
     TrackerInquiryEvent,
+    TrackerTheme,
 )
 from clearsight.service.tracker.register import ESCALATION_STEPS, NO_RESPONSE, STATUSES
 
@@ -232,3 +233,14 @@ def inquiries(session: Session) -> list[dict[str, Any]]:
                       "engagement": engagement, "survivors_engaged": engagement[-1]["count"] if engagement else None,
                       "recommendations": recs[row.id]})
     return items
+
+
+def themes(session: Session, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Recommendations grouped by theme: how many, how many done, how many overdue, and their codes."""
+    found = []
+    for theme in session.scalars(select(TrackerTheme).order_by(TrackerTheme.code)):
+        mine = [item for item in items if item["theme"] == theme.code]
+        found.append({"code": theme.code, "title": theme.title, "description": theme.description,
+                      "total": len(mine), "done": sum(item["headline"] in DONE for item in mine),
+                      "overdue": sum(item["overdue"] for item in mine), "codes": [item["code"] for item in mine]})
+    return found
