@@ -105,6 +105,13 @@ def test_team_pages_comments_escalation_and_management(app) -> None:  # noqa: AN
     skipped = auditor.post(f"/tracker/recommendations/{code}/escalate", data={
         "csrf_token": token, "organisation": "Home Office", "step": "public listing", "why": "x"})
     assert skipped.status_code == 400 and "formal letter before the public listing" in skipped.text
+    assert "No owner has been publicly listed" in _client(app).get("/tracker").text
+    for step in ("formal letter", "public listing"):
+        assert auditor.post(f"/tracker/recommendations/{code}/escalate", data={
+            "csrf_token": token, "organisation": "Home Office", "step": step, "why": "still silent"},
+            follow_redirects=False).status_code == 303
+    listed = _client(app).get("/tracker").text.split('id="listed"')[1].split('id="by-owner"')[0]
+    assert "Home Office" in listed and code in listed and "still silent" in listed
     assert auditor.post(f"/tracker/recommendations/{code}/due", data={"csrf_token": token, "due": "2027-01-01",
                                                                         "why": "x"}).status_code == 403
     admin = _client(app, "admin@example.org")

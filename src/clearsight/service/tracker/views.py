@@ -166,6 +166,8 @@ def overview(items: list[dict[str, Any]]) -> dict[str, Any]:
         "by_source": [{"source_report": name, **counts} for name, counts in by_source.items()],
         "by_owner": [{"organisation": name, **counts} for name, counts in sorted(by_owner.items())],
         "overdue": [item for item in items if item["overdue"]],
+        "listed": [{"code": item["code"], "title": item["title"], **row} for item in items
+                   for row in item["escalations"] if row["step"] == "public listing"],
         "no_response": sum(item["owner_status"] is None for item in items),
         "unconfirmed": sum(item["reference_status"] == "unconfirmed" for item in items),
     }
