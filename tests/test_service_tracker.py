@@ -206,3 +206,13 @@ def test_local_inquiries_add_their_own(app) -> None:  # noqa: ANN001
     assert rec["owners"] == ["Test Council", "Test Police"] and rec["inquiry"] == "TESTAREA"
     assert rec["owner_said"] == "no response found" and rec["headline"] == "proposed"
     assert "not known" in _client(app).get("/tracker/inquiries").text
+
+
+def test_an_unseeded_service_says_so(database_url: str) -> None:  # noqa: F811
+    application = create_app(ServiceSettings(database_url=database_url))
+    try:
+        page = TestClient(application).get("/tracker")
+        assert page.status_code == 200 and "clearsight tracker seed" in page.text
+        assert TestClient(application).get("/api/tracker/recommendations").json() == []
+    finally:
+        application.state.engine.dispose()
