@@ -21,7 +21,7 @@ from clearsight.errors import ClearsightError
 from clearsight.service.commands import DatabaseOption
 from clearsight.service.settings import DEFAULT_DATABASE_URL
 
-console = Console(stderr=True)
+console = Console(stderr=True, soft_wrap=True)  # one line per recommendation, even when piped
 T = TypeVar("T")
 JsonOption = Annotated[bool, typer.Option("--json", help="Print the result as JSON on stdout.")]
 ByOption = Annotated[str, typer.Option("--by", help="Who is making the change (kept with it).")]
