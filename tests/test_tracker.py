@@ -136,6 +136,9 @@ def test_overdue_follows_due_dates_and_reported_completion(sessions) -> None:  #
     with transaction(sessions) as session:
         register.record_status(session, PANEL, "NA-2025-3", "owner", "implemented", "Scheme open")
     assert not _item(sessions, "NA-2025-3", today=date(2026, 1, 1))["overdue"]
+    with transaction(sessions) as session:  # the independent assessment outranks the owner's own report
+        register.record_status(session, PANEL, "NA-2025-3", "assessment", "not implemented", "No scheme found")
+    assert _item(sessions, "NA-2025-3", today=date(2026, 1, 1))["overdue"]
     with transaction(sessions) as session:
         register.set_due(session, PANEL, "IICSA-FR-05", date(2024, 1, 1), "test")
     assert not _item(sessions, "IICSA-FR-05")["overdue"]  # rejected: not "late"

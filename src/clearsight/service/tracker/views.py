@@ -68,13 +68,13 @@ def _status(event: Any, public: bool) -> dict[str, Any] | None:
 
 
 def is_overdue(item: dict[str, Any], today: date) -> bool:
-    """Past its due date, not rejected, and neither the owner nor the assessment says it is done."""
+    """Past its due date, not rejected, and not done by the headline status: the independent assessment where
+    there is one (an owner's "implemented" does not clear it when the assessment says otherwise), else the
+    owner's own report."""
     due = item["due"]
     if due is None or due >= today:
         return False
-    values = {item["owner_status"]["value"] if item["owner_status"] else None,
-              item["assessment"]["value"] if item["assessment"] else None}
-    return not (values & DONE) and item["headline"] != "rejected"
+    return item["headline"] not in DONE and item["headline"] != "rejected"
 
 
 def recommendations(session: Session, *, public: bool = True, today: date | None = None,
