@@ -97,7 +97,8 @@ def list_register(
     console.print(f"{len(items)} recommendations")
 
 
-def show(code: str, database_url: DatabaseOption = DEFAULT_DATABASE_URL, as_json: JsonOption = True) -> None:
+def show(code: Annotated[str, typer.Argument(help="The recommendation's code, e.g. IICSA-FR-13.")],
+         database_url: DatabaseOption = DEFAULT_DATABASE_URL) -> None:
     """One recommendation with its full history, escalations, evidence and comments (JSON)."""
     from clearsight.service.tracker import views
 
