@@ -38,6 +38,7 @@ def main() -> None:
         _run([str(HERE / "bench_link.py"), str(national), "--skip-recordlinkage"], env)
         _run([str(HERE / "bench_networks.py"), "--skip-whole-leiden"], env)
         _run([str(HERE / "bench_service.py")], env)
+        _run([str(HERE / "bench_tracker.py")], env)
         spark = ["--spark", "area"] if importlib.util.find_spec("pyspark") else []
         _run([str(HERE / "bench_scale.py"), "--scales", "area", "national:1", *spark], env)
     write_summary()

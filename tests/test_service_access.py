@@ -43,6 +43,14 @@ POLICY = {  # sensitive routes pinned by hand: (method, path) -> roles allowed
     ("GET", "/networks/{group_id}"): {"force_analyst", "council_analyst", "national_auditor"},
     ("GET", "/linkage/explain"): {"force_analyst", "council_analyst", "national_auditor"},
     ("POST", "/linkage/judgement"): {"force_analyst", "council_analyst", "national_auditor"},
+    ("GET", "/tracker"): set(EVERYONE), ("GET", "/api/tracker/recommendations"): set(EVERYONE),
+    ("GET", "/tracker/workspace"): {"inquiry_panel", "national_auditor", "admin"},
+    ("GET", "/tracker/dashboard"): {"inquiry_panel", "national_auditor", "admin"},
+    ("POST", "/tracker/recommendations/{code}/status"): {"inquiry_panel", "national_auditor"},
+    ("POST", "/tracker/recommendations/{code}/escalate"): {"inquiry_panel", "national_auditor"},
+    ("POST", "/tracker/requests"): {"inquiry_panel", "national_auditor"},
+    ("POST", "/tracker/recommendations/{code}/due"): {"admin"},
+    ("POST", "/tracker/recommendations/{code}/owners"): {"admin"},
 }
 
 
@@ -52,6 +60,11 @@ def world(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
     url = f"sqlite:///{tmp_path_factory.mktemp('access') / 'service.db'}"
     app = create_app(ServiceSettings(database_url=url, intake_per_client_per_minute=1000))
     cookies: dict[str, dict[str, str]] = {ANONYMOUS: {}}
+    from clearsight.service.db import transaction
+    from clearsight.service.tracker.seed import seed
+
+    with transaction(app.state.sessions) as session:
+        seed(session)  # so that the tracker's pages have a recommendation and an inquiry to show
     with TestClient(app) as client:
         routed = client.post("/api/reports", json=report_json(AREA_A[0])).json()["reference"]
         unrouted = client.post("/api/reports", json=report_json("ZZ99 9ZZ")).json()["reference"]
@@ -95,6 +108,7 @@ def test_every_route_answers_every_role_as_declared(world, role: str) -> None:  
     client = TestClient(app)
     for method, path, route in _cases(app):
         url = path.replace("{reference}", unrouted if role == Role.national_auditor else routed)
+        url = url.replace("{code}", "IICSA-FR-13").replace("{inquiry_code}", "OLDHAM").replace("{request_id}", "1")
         url = url.replace("{token}", reset)  # a live reset link (the POST below sends no password: not used up)
         if path == "/assets":
             url = "/assets/govuk-frontend.min.css"
@@ -118,7 +132,10 @@ def test_every_route_answers_every_role_as_declared(world, role: str) -> None:  
 def test_anonymous_is_refused_everywhere_but_public_routes(world) -> None:  # noqa: ANN001
     public = {path for _, path, route in _cases(world[0]) if ANONYMOUS in route.allowed_roles}
     assert public == {"/openapi.json", "/assets", "/", "/healthz", "/report", "/report/made", "/report/check", "/login",
-                      "/account/reset/{token}", "/api/reports"}
+                      "/account/reset/{token}", "/api/reports", "/tracker", "/tracker/inquiries",
+                      "/tracker/recommendations/{code}", "/tracker/register.csv", "/tracker/register.json",
+                      "/tracker/register.xlsx", "/api/tracker/recommendations", "/api/tracker/recommendations/{code}",
+                      "/api/tracker/summary", "/api/tracker/requests", "/api/tracker/inquiries"}
 
 
 def test_a_route_without_a_declaration_stops_the_app(world) -> None:  # noqa: ANN001

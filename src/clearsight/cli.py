@@ -270,6 +270,7 @@ def _register_stage_commands() -> None:
     __import__("clearsight.service.commands", fromlist=["register"]).register(app)
     __import__("clearsight.flags.commands", fromlist=["register"]).register(app)
     __import__("clearsight.report.commands", fromlist=["register"]).register(app)
+    __import__("clearsight.service.tracker.commands", fromlist=["register"]).register(app)
 
 
 _register_stage_commands()

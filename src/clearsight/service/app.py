@@ -35,6 +35,8 @@ from clearsight.service.limits import SlidingWindowLimiter
 from clearsight.service.oidc import add_single_sign_on
 from clearsight.service.rendering import make_templates, render
 from clearsight.service.settings import ServiceSettings
+from clearsight.service.tracker import pages as tracker_pages
+from clearsight.service.tracker import pages_panel as tracker_panel
 
 HERE = Path(__file__).parent
 logger = logging.getLogger("clearsight.service")
@@ -92,6 +94,8 @@ def create_app(settings: ServiceSettings | str | None = None) -> FastAPI:
         # Routes are added flat rather than through include_router, so that app.routes lists every APIRoute
         # (newer FastAPI nests included routers), which the deny-by-default check and its test walk.
         app.router.routes.extend(module.router.routes)
+    for tracker_router in (tracker_pages.router, tracker_pages.api, tracker_panel.router):
+        app.router.routes.extend(tracker_router.routes)
     add_single_sign_on(app, settings)
     check_declarations(app)
     return app

@@ -100,3 +100,8 @@ class ReporterIdentityApproval(Base):
     reason: Mapped[str] = mapped_column(Text)
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
     revoked_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+# The tracker's tables live in their own module; importing it here registers them on ``Base``, so that every
+# user of the models (migrations check, create_all in tests) sees one complete schema.
+from clearsight.service.tracker import models as _tracker_models  # noqa: E402,F401

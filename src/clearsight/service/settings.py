@@ -54,6 +54,8 @@ class ServiceSettings:
     migrate: bool = True
     warehouse_path: str | None = None
     """The DuckDB warehouse the flags pages read (CLEARSIGHT_WAREHOUSE); None: they say none is configured."""
+    report_dir: str | None = None
+    """A ``clearsight report`` folder whose tables the tracker's indicators read (CLEARSIGHT_REPORT_DIR)."""
     oidc_issuer: str | None = None
     """OpenID Connect issuer URL (CLEARSIGHT_OIDC_ISSUER); single sign-on is off unless it is set."""
     oidc_client_id: str | None = None
@@ -74,6 +76,7 @@ class ServiceSettings:
             "triage_deadline_hours": _env_int("CLEARSIGHT_TRIAGE_DEADLINE_HOURS", 24),
             "report_deadline_hours": _env_int("CLEARSIGHT_REPORT_DEADLINE_HOURS", 48),
             "warehouse_path": os.environ.get("CLEARSIGHT_WAREHOUSE") or None,
+            "report_dir": os.environ.get("CLEARSIGHT_REPORT_DIR") or None,
             "oidc_issuer": os.environ.get("CLEARSIGHT_OIDC_ISSUER") or None,
             "oidc_client_id": os.environ.get("CLEARSIGHT_OIDC_CLIENT_ID") or None,
             "oidc_client_secret": os.environ.get("CLEARSIGHT_OIDC_CLIENT_SECRET") or None,
