@@ -86,8 +86,12 @@ def write(
     links: pa.Table,
     run: dict[str, object],
     refused: list[tuple[str, str, float, str, str]],
+    append_evidence: bool = False,
 ) -> None:
-    """Replace ``person_link`` and ``link_evidence`` and log the run, in one warehouse transaction."""
+    """Replace ``person_link`` and ``link_evidence`` and log the run, in one warehouse transaction.
+
+    With ``append_evidence`` (an incremental run, whose pairs all involve a new record) the new pairs are
+    added to the evidence already kept instead of replacing it."""
     evidence = mem.sql(
         "SELECT i_l.source AS source_l, i_l.submission_id AS submission_id_l, i_l.record_id AS record_id_l, "
         "i_r.source AS source_r, i_r.submission_id AS submission_id_r, i_r.record_id AS record_id_r, "
@@ -101,8 +105,13 @@ def write(
         con.register("cs_evidence", evidence)
         con.execute("DELETE FROM person_link")
         con.execute("INSERT INTO person_link SELECT * FROM cs_links ORDER BY source, submission_id, record_id")
-        con.execute("CREATE OR REPLACE TABLE link_evidence AS SELECT ? AS run_id, ? AS model_version, * "
-                    "FROM cs_evidence", [run["run_id"], run["model_version"]])
+        select = "SELECT ? AS run_id, ? AS model_version, * FROM cs_evidence"
+        if append_evidence:
+            con.execute(f"CREATE TABLE IF NOT EXISTS link_evidence AS {select} LIMIT 0",
+                        [run["run_id"], run["model_version"]])
+            con.execute(f"INSERT INTO link_evidence BY NAME {select}", [run["run_id"], run["model_version"]])
+        else:
+            con.execute(f"CREATE OR REPLACE TABLE link_evidence AS {select}", [run["run_id"], run["model_version"]])
         columns = ", ".join(run)
         con.execute(f"INSERT INTO link_run ({columns}) VALUES ({', '.join('?' for _ in run)})", list(run.values()))
         for row in refused:

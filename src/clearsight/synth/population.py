@@ -78,7 +78,8 @@ Why: in England and Wales siblings practically never share a forename, but a son
 does occur. Forenames drawn independently from the (small, Zipf-weighted) pools gave two same-sex members
 of one household the same forename 3 to 13 % of the time, so the synthetic truth held far more same-named
 siblings at one address than life does, and linkage was measured against a problem real records rarely
-pose. Members now get a forename no one else in the household has, except these deliberate Juniors."""
+pose. Members now get a forename no one else in the household has, nor a spelling of one (Adriana and
+Adrianna, Louis and Louie: one letter apart), except these deliberate Juniors."""
 
 
 @dataclass
@@ -258,15 +259,29 @@ class PersonFactory:
                 continue
             pool_key = (TRADITIONS[int(tradition[i])], "M" if sex[i] == 0 else "F")
             for _ in range(20):
-                if key[int(forename[i])] not in used:
+                if not _taken(key[int(forename[i])], used):
                     break
                 forename[i] = self.names.sample_forenames(self.rng, *pool_key, 1)[0]
             else:  # a small pool, a large household: the first name of the pool no one has yet
                 pool = self.names.forename_pools[pool_key][0]
-                free = [int(x) for x in pool if key[int(x)] not in used]
+                free = [int(x) for x in pool if not _taken(key[int(x)], used)]
                 if free:
                     forename[i] = free[0]
             used.add(key[int(forename[i])])
+
+
+def _taken(name: str, used: set[str]) -> bool:
+    """Whether ``name`` is, or is one letter (added, dropped or changed) away from, a name in ``used``."""
+    return name in used or any(_one_edit(name, other) for other in used)
+
+
+def _one_edit(a: str, b: str) -> bool:
+    if abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        return sum(x != y for x, y in zip(a, b, strict=True)) <= 1
+    short, long = (a, b) if len(a) < len(b) else (b, a)
+    return any(long[:i] + long[i + 1:] == short for i in range(len(long)))
 
 
 def base_column(people: People, name: str, pids: np.ndarray) -> np.ndarray:
