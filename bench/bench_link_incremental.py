@@ -27,7 +27,8 @@ from clearsight import ingest, link
 def _ids(db: Path) -> dict[str, str]:
     con = duckdb.connect(str(db), read_only=True)
     try:
-        return {f"{s}:{r}": p for s, r, p in con.execute("SELECT source, record_id, person_id FROM person_link")}
+        return {f"{s}:{r}": p for s, r, p in con.execute(
+            "SELECT source, record_id, person_id FROM person_link").fetchall()}
     finally:
         con.close()
 

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import pyarrow as pa
 from splink import DuckDBAPI, Linker
 
 from clearsight.errors import ClearsightError
@@ -73,8 +74,9 @@ def score_new(
     started = time.perf_counter()
     model = link_model.load(model_path)
     records = prepare_features(mem, input_table, present)
-    mem.execute("CREATE OR REPLACE TEMP TABLE cs_existing (unique_id VARCHAR PRIMARY KEY)")
-    mem.executemany("INSERT INTO cs_existing VALUES (?)", [(u,) for u in sorted(existing)])
+    mem.register("cs_existing_arrow", pa.table({"unique_id": pa.array(sorted(existing), pa.string())}))
+    mem.execute("CREATE OR REPLACE TEMP TABLE cs_existing AS SELECT * FROM cs_existing_arrow")
+    mem.unregister("cs_existing_arrow")
     mem.execute("CREATE OR REPLACE TABLE cs_features_old AS SELECT * FROM cs_features SEMI JOIN cs_existing "
                 "USING (unique_id)")
     mem.execute("CREATE OR REPLACE TABLE cs_features_new AS SELECT * FROM cs_features ANTI JOIN cs_existing "

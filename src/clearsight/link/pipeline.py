@@ -150,6 +150,8 @@ def _cluster_warehouse(
     con: duckdb.DuckDBPyConnection, mem: duckdb.DuckDBPyConnection, vault: Vault, threshold: float,
     summary: LinkSummary, dates: bool = True, prior: dict[str, str] | None = None,
 ) -> tuple[pa.Table, list[tuple[str, str, float, str, str]]]:
+    """Cluster the scored pairs under judgements; ``prior`` (an incremental run) keeps the last run's
+    clusters as trusted links. Either way, the last run's ids are kept (``store.person_ids``)."""
     rows = mem.execute(
         "SELECT unique_id, source, submission_id, record_id, CAST(received_at AS VARCHAR) FROM cs_input"
     ).fetchall()
@@ -157,6 +159,7 @@ def _cluster_warehouse(
     by_key: dict[str, list[str]] = {}
     for uid, key in key_of.items():
         by_key.setdefault(key, []).append(uid)
+    earlier = prior if prior is not None else prior_clusters(con)
     first_seen: dict[str, tuple[str, str]] = {}
     for uid, _, _, _, received in rows:
         first_seen[uid] = (received, key_of[uid])
@@ -185,7 +188,7 @@ def _cluster_warehouse(
               for a in by_key.get(j.record_a, []) for b in by_key.get(j.record_b, [])]
     clusters = cluster(key_of, links, cannot, identity=_identity(mem, dates), trusted=trusted)
     summary.conflicts_refused = len(clusters.conflicts)
-    ids = store.person_ids(clusters, first_seen, vault)
+    ids = store.person_ids(clusters, first_seen, vault, earlier)
     sizes: dict[str, int] = {}
     for root in clusters.root.values():
         sizes[root] = sizes.get(root, 0) + 1
