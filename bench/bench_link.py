@@ -4,8 +4,9 @@ Usage: python bench/bench_link.py SYNTH_DIR [--limit N]; writes bench/results/li
 SYNTH_DIR is a ``clearsight synth`` output (its truth is read here, never by the package). "Plain Splink"
 is the default-style configuration a newcomer writes: stock comparisons (NameComparison, DateOfBirth-
 Comparison, PostcodeComparison, Levenshtein on address), blocking on name and date of birth, EM every run.
-The recordlinkage toolkit blocks on surname and compares with Jaro-Winkler and exact matches, classifying
-with its ECM (unsupervised) classifier.
+The recordlinkage toolkit blocks on surname and year of birth (surname alone made 21 GB of candidate pairs on
+the national set) and compares with Jaro-Winkler and exact matches, classifying with its ECM (unsupervised)
+classifier.
 """
 
 from __future__ import annotations
@@ -62,14 +63,15 @@ def plain_splink(persons: Path, truth: dict[str, str]) -> dict[str, object]:
 
 
 def recordlinkage_toolkit(persons: Path, truth: dict[str, str]) -> dict[str, object]:
-    """The recordlinkage toolkit: block on surname, compare, ECM classifier, connected components."""
+    """The recordlinkage toolkit: block on surname and year of birth, compare, ECM classifier, components."""
     import pandas as pd
     import recordlinkage
 
     started = time.perf_counter()
     frame = pd.read_csv(persons, dtype=str).set_index("record_id").fillna("")
+    frame["birth_year"] = frame["date_of_birth"].str[:4]
     index = recordlinkage.Index()
-    index.block("surname")
+    index.block(["surname", "birth_year"])
     candidates = index.index(frame)
     compare = recordlinkage.Compare()
     compare.string("forename", "forename", method="jarowinkler", threshold=0.85, label="forename")
