@@ -36,6 +36,7 @@ def main() -> None:
         _run([str(HERE / "bench_synth.py")], env)
         _run([str(HERE / "bench_ingest.py"), str(national)], env)
         _run([str(HERE / "bench_link.py"), str(national), "--skip-recordlinkage"], env)
+        _run([str(HERE / "bench_link_incremental.py"), str(national)], env)
         _run([str(HERE / "bench_networks.py"), "--skip-whole-leiden"], env)
         _run([str(HERE / "bench_service.py")], env)
         _run([str(HERE / "bench_tracker.py")], env)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import random
+import shutil
 from pathlib import Path
 
 import duckdb
@@ -13,7 +14,7 @@ from typer.testing import CliRunner
 from clearsight import ingest, link
 from clearsight.cli import app
 from clearsight.errors import ClearsightError
-from clearsight.link import judgements
+from clearsight.link import judgements, legal_basis
 from clearsight.link.cluster import cluster
 from clearsight.link.evaluate import bcubed, pairwise, recall_at_precision
 from clearsight.synth import run as synth_run
@@ -223,3 +224,56 @@ def test_link_file_too_small_to_train_is_explained(tmp_path: Path) -> None:
     persons.write_text("record_id,forename,surname,date_of_birth\n1,Amy,Smith,2010-01-02\n2,Bob,Jones,1999-01-01\n")
     result = runner.invoke(app, ["link-file", str(persons), "--out", str(tmp_path / "o.csv")])
     assert result.exit_code != 0 and "too few records" in str(result.exception)
+
+
+def _partition(ids: dict[str, str]) -> set[frozenset[str]]:
+    groups: dict[str, set[str]] = {}
+    for record, pid in ids.items():
+        groups.setdefault(pid, set()).add(record)
+    return {frozenset(g) for g in groups.values()}
+
+
+def _copy_warehouse(db: Path, to: Path) -> None:
+    for suffix in (".duckdb", ".vault.duckdb"):
+        shutil.copy(db.with_name(db.stem + suffix), to.with_name(to.stem + suffix))
+    shutil.copytree(link.model_dir_for(db), link.model_dir_for(to))
+
+
+def test_incremental_linking_matches_a_full_relink_and_keeps_existing_ids(tmp_path: Path) -> None:
+    synth_run(tmp_path / "synth", scale="tiny", years=1, seed=2)
+    submissions = tmp_path / "synth" / "submissions"
+    first = tmp_path / "first"
+    held_out = sorted(p.name for p in submissions.iterdir() if p.is_dir())[-1]
+    shutil.copytree(submissions, first, ignore=lambda folder, names: [held_out] if Path(folder) == submissions else [])
+    db = tmp_path / "w.duckdb"
+    ingest.run(first, db)
+    link.run(db)
+    before = _person_ids(db)
+    with pytest.raises(ClearsightError, match="earlier run"):  # nothing linked yet: explained, not guessed
+        fresh = tmp_path / "fresh.duckdb"
+        ingest.run(first, fresh)
+        shutil.copytree(link.model_dir_for(db), link.model_dir_for(fresh))
+        link.run(fresh, incremental=True)
+    ingest.run(submissions, db)  # the held-out submitter's returns arrive
+    full = tmp_path / "full.duckdb"
+    _copy_warehouse(db, full)
+    con = duckdb.connect(str(db))
+    for (source,) in con.execute("SELECT DISTINCT source FROM current_person").fetchall():
+        legal_basis.record(con, source, "UK GDPR 6(1)(e), 9(2)(g)", "dpo", "")
+    con.close()
+    result = runner.invoke(app, ["link", "--db", str(db), "--incremental", "--json"])
+    assert result.exit_code == 0, result.output
+    assert '"incremental": true' in result.stdout and '"model_trained": false' in result.stdout
+    summary = link.run(full)
+    assert not summary.model_trained and not summary.incremental
+    after, relinked = _person_ids(db), _person_ids(full)
+    assert set(after) == set(relinked) and set(after) > set(before)
+    new = set(after) - set(before)
+    assert any(record.startswith(held_out) for record in new)
+    assert any(after[record] in set(before.values()) for record in new)  # matched: an existing person's id
+    assert any(after[record] not in set(before.values()) for record in new)  # unmatched: a new id
+    assert _partition(after) == _partition(relinked)
+    assert after == relinked  # ids too: the earliest record's keyed hash, either way
+    assert {r: after[r] for r in before} == before  # no existing person was renumbered
+    again = link.run(db, incremental=True)  # nothing new: nothing scored, nothing changes
+    assert again.new_records == 0 and again.pairs_scored == 0 and _person_ids(db) == after

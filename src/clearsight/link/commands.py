@@ -66,6 +66,9 @@ def register(app: typer.Typer) -> None:
         engine: Annotated[Engine, typer.Option(help="Where to run: duckdb here, spark for scale.")] = Engine.duckdb,
         retrain: Annotated[bool, typer.Option("--retrain", help="Train the model again instead of reusing it.")]
         = False,
+        incremental: Annotated[bool, typer.Option(
+            "--incremental", help="Score only the records the last run did not link, against the existing clusters, "
+            "with the saved model (much faster than relinking everything; existing ids stay).")] = False,
         key_file: KeyFileOption = None,
         as_json: JsonOption = False,
     ) -> None:
@@ -75,7 +78,7 @@ def register(app: typer.Typer) -> None:
 
         with rich_progress(console, enabled=not as_json) as progress:
             summary = link_stage.run(db, engine=engine.value, retrain=retrain, progress=progress, key_file=key_file,
-                                     require_legal_basis=True)
+                                     require_legal_basis=True, incremental=incremental)
         if as_json:
             _emit(asdict(summary))
             return

@@ -21,7 +21,7 @@ from splink import Linker, SettingsCreator, block_on
 
 from clearsight.errors import ClearsightError
 
-MODEL_VERSION = "clearsight-link-v2"
+MODEL_VERSION = "clearsight-link-v3"
 
 # Predictions are generated from the union of these rules. Measured on synthetic data they keep >= 99.5%
 # of true pairs (see docs/linkage.md); each names the noise it survives.
@@ -30,20 +30,35 @@ BLOCKING_RULES = (
     block_on("dob_key", "substr(sn, 1, 2)"),  # forename changed (nickname, typo) but surname start agrees
     block_on("name_key"),  # full name, in either order (swaps), whatever the date of birth says
     block_on("sn", "birth_year_min"),  # age-only records and year typos with an exact surname
-    block_on("fn", "pc"),  # married or misspelt surname, same home postcode
+    block_on("pc"),  # same home postcode, names garbled or swapped (a British postcode is ~15 homes)
     block_on("sn", "pc_sector"),  # nickname forename and missing or mistyped date of birth
     block_on("addr"),  # same normalised address (family members are told apart by the model)
-    block_on("pc", "addr_number"),  # same house, names and address text garbled
-    block_on("dob_key", "pc"),  # same birthday and postcode, both names garbled or swapped with typos
     block_on("addr_street", "substr(fn, 1, 2)"),  # house number or postcode missing, surname garbled
     block_on("addr_street", "substr(sn, 1, 2)"),  # house number or postcode missing, forename garbled
+    # a mistyped postcode and a garbled street name: the house number and the street's first letters
+    block_on("addr_number", "substr(addr_street, 1, 3)", "substr(pc, 1, 1)"),
+    block_on("dob_key", "substr(addr_street, 1, 3)"),  # the same, with no house number but a date of birth
 )
 
 HARD_LEVELS = ("born more than five years apart", "dates of birth disagree")
-"""Levels exempt from the weight floor: evidence of two people, not a keying error (a date of birth that
-disagrees beyond a transposition, one or two digits or a year is a sibling's, not a slip)."""
+"""Levels that say whether dates of birth in this data are reliable. A date that disagrees beyond a
+transposition, one or two digits or a year is, in records like the synthetic ones, a sibling's or a parent's,
+not a slip; in extracts whose dates are often wrong outright (FEBRL4) it is a slip. EM learns m for both;
+where "dates of birth disagree" comes out at or below ``RELIABLE_DATES_BITS`` (true matches practically never
+disagree), both levels are set to ``HARD_FLOOR`` bits: EM, which sees a parent and child of one name at one
+address agree on everything else, would otherwise learn that true matches sometimes disagree this much.
+Elsewhere the learned weight stands (floored like any other level). v2 fixed them at about -17 and -20 bits
+whatever the data, which on FEBRL4 vetoed some 250 true pairs that agree on names and address."""
+HARD_FLOOR = -20.0
+SOFT_FLOOR = -12.0
+RELIABLE_DATES_BITS = -7.0
+"""Measured: synthetic national -9.3 bits (dates reliable), FEBRL4 -4.3 (unreliable)."""
 GATE_BITS = -10.0
 """The fixed weight of the no-date-of-birth gates (see ``comparisons``)."""
+SPELLING_GATE_BITS = -3.0
+"""The gate's weight when the forenames are one spelling apart (Jaro-Winkler >= 0.92): a sibling is not given
+a spelling of a brother's or sister's name, so this is mostly a typo; v2 weighed it like two names (-10),
+which left some 300 true pairs of the synthetic national set below the threshold (docs/linkage.md)."""
 
 
 def _level(sql: str, label: str, **extra: Any) -> dict[str, Any]:
@@ -114,11 +129,11 @@ def comparisons(present: set[str] | None = None) -> list[dict[str, Any]]:
             _level("levenshtein(dob_l, dob_r) <= 2 AND substr(dob_l, 1, 4) = substr(dob_r, 1, 4)",
                    "same year, two digits differ"),
             # a parent and child of one name at one address differ here. EM, which sees such pairs agree on
-            # everything else, would learn that true matches often disagree this much; so m is fixed (1 in a
-            # million) and, like any other disagreement of dates, exempt from the weight floor (``HARD_LEVELS``)
+            # everything else, could learn that true matches often disagree this much; so both levels start
+            # near zero and are floored at HARD_FLOOR, not the ordinary floor (``bound_weights``)
             _level("greatest(birth_year_min_l, birth_year_min_r) - least(birth_year_max_l, birth_year_max_r) > 5",
-                   "born more than five years apart", m_probability=1e-6, fix_m_probability=True),
-            _level("ELSE", "dates of birth disagree", m_probability=1e-5, fix_m_probability=True),
+                   "born more than five years apart", m_probability=1e-4),
+            _level("ELSE", "dates of birth disagree", m_probability=1e-3),
         ],
     }
     overlap = "length(list_intersect(addr_tokens_l, addr_tokens_r)) * 1.0 / " \
@@ -155,14 +170,15 @@ def comparisons(present: set[str] | None = None) -> list[dict[str, Any]]:
     # where one record has no date of birth, and takes a fixed -10 bits (``GATE_BITS``) when the rest of the
     # evidence is what a namesake in the same family would also show:
     # - the home's dated namesakes (same forename, surname and postcode or street) were born years apart;
-    # - the forenames are not one name (exact, nickname or alias, or swapped with the surname; a typo is not:
-    #   with Jaro-Winkler >= 0.92 counted as one name, F1 rose but recall at P >= 0.999 fell, docs/linkage.md);
+    # - the forenames are not one name (exact, nickname or alias, or swapped with the surname); one spelling
+    #   apart (Jaro-Winkler >= 0.92) is a milder gate (``SPELLING_GATE_BITS``): mostly a typo;
     # - there is no address or postcode on one side, so the pair rests on the names alone.
     dob_missing = "(dob_l IS NULL OR dob_r IS NULL)"
     one_name = ("(fn_l = fn_r OR (fn_l = sn_r AND sn_l = fn_r) OR list_has_any(fn_keys_l, fn_keys_r)) "
                 "AND fn_l IS NOT NULL AND fn_r IS NOT NULL")
     no_home = "((pc_l IS NULL AND addr_l IS NULL) OR (pc_r IS NULL AND addr_r IS NULL))"
     gate_m, gate_u = 0.5 * 2.0**GATE_BITS, 0.5
+    spelling = f"{jw}(fn_l, fn_r) >= 0.92 AND NOT {no_home}"
     namesake = {
         "output_column_name": "namesake",
         "comparison_levels": [
@@ -170,6 +186,9 @@ def comparisons(present: set[str] | None = None) -> list[dict[str, Any]]:
             _level("greatest(coalesce(namesake_spread_l, 0), coalesce(namesake_spread_r, 0)) >= 2",
                    "no date of birth, namesakes at this home born years apart", m_probability=gate_m,
                    u_probability=gate_u, fix_m_probability=True, fix_u_probability=True),
+            _level(f"NOT ({one_name}) AND {spelling}", "no date of birth, forenames one spelling apart",
+                   m_probability=0.5 * 2.0**SPELLING_GATE_BITS, u_probability=gate_u, fix_m_probability=True,
+                   fix_u_probability=True),
             _level(f"NOT ({one_name})", "no date of birth, forenames not one name", m_probability=gate_m,
                    u_probability=gate_u, fix_m_probability=True, fix_u_probability=True),
             _level(no_home, "no date of birth, no home to compare", m_probability=gate_m, u_probability=gate_u,
@@ -250,16 +269,17 @@ def train(linker: Linker, model_json: Callable[[Linker], dict[str, Any]] | None 
     return bound_weights(trained)
 
 
-def bound_weights(model: dict[str, Any], lowest: float = -12.0) -> dict[str, Any]:
+def bound_weights(model: dict[str, Any], lowest: float = SOFT_FLOOR, hard: float = HARD_FLOOR) -> dict[str, Any]:
     """Bound each level's match weight from below (the bound and the model version are kept in the JSON).
 
     Why: EM on data where, say, a sex or surname never disagrees between true matches learns weights of
     -70 or -100, so one keying error (or a marriage) would veto an otherwise certain match. A floor of -12
-    still outweighs any single agreeing field's evidence but no longer every field's together.
+    still outweighs any single agreeing field's evidence but no longer every field's together. Where dates
+    are reliable, dates that disagree outright (``HARD_LEVELS``) weigh ``hard`` bits instead.
     """
     for comparison in model["comparisons"]:
         for level in comparison["comparison_levels"]:
-            if level.get("is_null_level") or level.get("label_for_charts") in HARD_LEVELS:
+            if level.get("is_null_level") or level.get("fix_m_probability"):
                 continue
             m, u = level.get("m_probability"), level.get("u_probability")
             if isinstance(u, float | int) and u <= 0:  # never seen among random pairs: rare, not impossible
@@ -269,7 +289,40 @@ def bound_weights(model: dict[str, Any], lowest: float = -12.0) -> dict[str, Any
                 level["m_probability"] = max(m, floor)
     model["clearsight_model_version"] = MODEL_VERSION
     model["clearsight_weight_floor"] = lowest
+    weight = level_weight(model, "date_of_birth", "dates of birth disagree")
+    model["clearsight_dates_reliable"] = reliable = weight is None or weight <= RELIABLE_DATES_BITS
+    if reliable:
+        for comparison in model["comparisons"]:
+            for level in comparison["comparison_levels"]:
+                u = level.get("u_probability")
+                if level.get("label_for_charts") in HARD_LEVELS and isinstance(u, float | int):
+                    level["m_probability"] = u * 2.0**hard
     return model
+
+
+def level_weight(model: dict[str, Any], comparison: str, label: str) -> float | None:
+    """The match weight (bits) of one level of a trained model, None where absent or not estimated."""
+    import math
+
+    for c in model["comparisons"]:
+        if c["output_column_name"] != comparison:
+            continue
+        for level in c["comparison_levels"]:
+            m, u = level.get("m_probability"), level.get("u_probability")
+            if level.get("label_for_charts") == label and isinstance(m, float | int) and isinstance(u, float | int):
+                return math.log2(m / u) if m > 0 and u > 0 else None
+    return None
+
+
+def dates_reliable(model: dict[str, Any]) -> bool:
+    """Whether true matches in this data practically never disagree on date of birth beyond a slip (EM's
+    weight of "dates of birth disagree" was at most ``RELIABLE_DATES_BITS``).
+
+    Why: clustering refuses to merge clusters whose dates conflict, which keeps a parent and child, or two
+    siblings, of one name apart. Where EM finds dates often wrong outright (FEBRL4), that refusal would undo
+    what the scores say, so it applies only where the data bear it out (decided in ``bound_weights``).
+    """
+    return bool(model.get("clearsight_dates_reliable", True))
 
 
 def save(model: dict[str, Any], linker: Linker, folder: Path) -> Path:

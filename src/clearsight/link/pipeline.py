@@ -19,7 +19,8 @@ from clearsight.errors import ClearsightError
 from clearsight.link import judgements, legal_basis, store
 from clearsight.link.cluster import Clusters, cluster
 from clearsight.link.features import INPUT_COLUMNS
-from clearsight.link.model import MODEL_VERSION
+from clearsight.link.incremental import prior_clusters, require_prior, score_new
+from clearsight.link.model import MODEL_VERSION, dates_reliable
 from clearsight.link.scoring import score
 from clearsight.progress import ProgressCallback, silent
 from clearsight.vault import Vault, load_key
@@ -49,6 +50,9 @@ class LinkSummary:
     judgements_replayed: int = 0
     conflicts_refused: int = 0
     """Merges refused because the clusters' records conflict on sex or date of birth."""
+    incremental: bool = False
+    new_records: int = 0
+    """Records no earlier run had linked (incremental runs score only the pairs these bring)."""
     seconds: float = 0.0
 
     def lines(self) -> list[str]:
@@ -58,6 +62,8 @@ class LinkSummary:
             f"model: {self.model_version} ({'trained now' if self.model_trained else 'reused'}) in {self.model_dir}",
             f"judgements replayed: {self.judgements_replayed}; merges refused: {len(self.refused)}",
             f"merges refused for conflicting sex or date of birth: {self.conflicts_refused:,}",
+            *([f"incremental: {self.new_records:,} new records scored against the existing clusters"]
+              if self.incremental else []),
             *(f"refused: {r['record_l']} ~ {r['record_r']} (p={r['match_probability']:.4f}) contradicts "
               f"'not same' for {r['judged_not_same']}" for r in self.refused),
             f"seconds: {self.seconds:.1f}",
@@ -77,11 +83,14 @@ def run(
     key_file: Path | None = None,
     threshold: float = DEFAULT_THRESHOLD,
     require_legal_basis: bool = False,
+    incremental: bool = False,
 ) -> LinkSummary:
     """Link every current person record of the warehouse at ``db`` and write ``person_link``.
 
     With ``require_legal_basis`` (what `clearsight link` passes) a source without a recorded legal basis
-    (``link.legal_basis``) is refused before any identifier is decrypted.
+    (``link.legal_basis``) is refused before any identifier is decrypted. With ``incremental`` only the
+    records the last run did not link are scored, against the others and among themselves, with the saved
+    model; the last run's clusters stand (``link.incremental``).
     """
     if not Path(db).exists():
         raise ClearsightError(f"{db}: no such warehouse; run `clearsight ingest` first")
@@ -100,11 +109,29 @@ def run(
             if summary.records == 0:
                 raise ClearsightError("the warehouse holds no person records to link")
             progress("link: score pairs", 1, 4)
-            scored = score(mem, "cs_input", set(INPUT_COLUMNS), model_dir_for(Path(db)), retrain, engine=engine)
-            summary.model_trained, summary.pairs_scored, summary.pairs_kept = (
-                scored.trained, scored.pairs_scored, scored.pairs_kept)
+            prior: dict[str, str] | None = None
+            if incremental:
+                if retrain:
+                    raise ClearsightError("--incremental reuses the saved model: it cannot be combined with --retrain")
+                if engine != "duckdb":
+                    raise ClearsightError("--incremental runs on DuckDB (it scores only the new records' pairs); "
+                                          "leave out --engine spark")
+                prior = prior_clusters(con)
+                require_prior(model_dir_for(Path(db)), prior)
+                current = {uid for (uid,) in mem.execute("SELECT unique_id FROM cs_input").fetchall()}
+                prior = {uid: pid for uid, pid in prior.items() if uid in current}
+                new = score_new(mem, "cs_input", set(INPUT_COLUMNS), model_dir_for(Path(db)) / "model.json",
+                                set(prior))
+                model, summary.incremental, summary.new_records = new.model, True, new.new_records
+                summary.pairs_scored, summary.pairs_kept = new.pairs_scored, new.pairs_kept
+            else:
+                scored = score(mem, "cs_input", set(INPUT_COLUMNS), model_dir_for(Path(db)), retrain,
+                               engine=engine)
+                summary.model_trained, summary.pairs_scored, summary.pairs_kept = (
+                    scored.trained, scored.pairs_scored, scored.pairs_kept)
+                model = scored.model
             progress("link: cluster", 2, 4)
-            links, refused = _cluster_warehouse(con, mem, vault, threshold, summary)
+            links, refused = _cluster_warehouse(con, mem, vault, threshold, summary, dates_reliable(model), prior)
         progress("link: write", 3, 4)
         summary.seconds = time.perf_counter() - started
         run_row: dict[str, object] = {
@@ -113,7 +140,7 @@ def run(
             "pairs_scored": summary.pairs_scored, "pairs_kept": summary.pairs_kept, "links": summary.links,
             "persons": summary.persons, "refused": len(refused), "threshold": threshold, "seconds": summary.seconds,
         }
-        store.write(con, mem, links, run_row, refused)
+        store.write(con, mem, links, run_row, refused, append_evidence=incremental)
         progress("link: write", 4, 4)
     finally:
         mem.close()
@@ -123,8 +150,10 @@ def run(
 
 def _cluster_warehouse(
     con: duckdb.DuckDBPyConnection, mem: duckdb.DuckDBPyConnection, vault: Vault, threshold: float,
-    summary: LinkSummary,
+    summary: LinkSummary, dates: bool = True, prior: dict[str, str] | None = None,
 ) -> tuple[pa.Table, list[tuple[str, str, float, str, str]]]:
+    """Cluster the scored pairs under judgements; ``prior`` (an incremental run) keeps the last run's
+    clusters as trusted links. Either way, the last run's ids are kept (``store.person_ids``)."""
     rows = mem.execute(
         "SELECT unique_id, source, submission_id, record_id, CAST(received_at AS VARCHAR) FROM cs_input"
     ).fetchall()
@@ -132,6 +161,7 @@ def _cluster_warehouse(
     by_key: dict[str, list[str]] = {}
     for uid, key in key_of.items():
         by_key.setdefault(key, []).append(uid)
+    earlier = prior if prior is not None else prior_clusters(con)
     first_seen: dict[str, tuple[str, str]] = {}
     for uid, _, _, _, received in rows:
         first_seen[uid] = (received, key_of[uid])
@@ -146,6 +176,11 @@ def _cluster_warehouse(
     # the same source record in two current returns is one record; 'same' judgements are links too: both
     # are trusted (merged first, even where the record's date of birth was corrected between returns)
     trusted = [(uids[0], other) for uids in by_key.values() for other in uids[1:]]
+    if prior:  # an incremental run: the last run's clusters stand, as trusted links
+        members: dict[str, list[str]] = {}
+        for uid in sorted(prior):
+            members.setdefault(prior[uid], []).append(uid)
+        trusted += [(group[0], other) for group in members.values() for other in group[1:]]
     live = judgements.live(con)
     summary.judgements_replayed = len(live)
     for j in live:
@@ -153,9 +188,9 @@ def _cluster_warehouse(
             trusted.append((by_key[j.record_a][0], by_key[j.record_b][0]))
     cannot = [(a, b) for j in live if j.judgement == judgements.Judgement.not_same
               for a in by_key.get(j.record_a, []) for b in by_key.get(j.record_b, [])]
-    clusters = cluster(key_of, links, cannot, identity=_identity(mem), trusted=trusted)
+    clusters = cluster(key_of, links, cannot, identity=_identity(mem, dates), trusted=trusted)
     summary.conflicts_refused = len(clusters.conflicts)
-    ids = store.person_ids(clusters, first_seen, vault)
+    ids = store.person_ids(clusters, first_seen, vault, earlier)
     sizes: dict[str, int] = {}
     for root in clusters.root.values():
         sizes[root] = sizes.get(root, 0) + 1
@@ -177,10 +212,12 @@ def _cluster_warehouse(
     return table, refused
 
 
-def _identity(mem: duckdb.DuckDBPyConnection) -> dict[str, tuple[str | None, str | None]]:
-    """Each scored record's normalised date of birth and sex, which clustering keeps from conflicting."""
-    return {uid: (dob, sex) for uid, dob, sex in mem.execute(
-        "SELECT unique_id, dob, sex FROM cs_features WHERE dob IS NOT NULL OR sex IS NOT NULL").fetchall()}
+def _identity(mem: duckdb.DuckDBPyConnection, dates: bool = True) -> dict[str, tuple[str | None, str | None]]:
+    """Each scored record's normalised date of birth and sex, which clustering keeps from conflicting; the
+    dates only where ``dates`` (the model finds them reliable: ``model.dates_reliable``)."""
+    dob = "dob" if dates else "CAST(NULL AS VARCHAR)"
+    return {uid: (d, sex) for uid, d, sex in mem.execute(
+        f"SELECT unique_id, {dob}, sex FROM cs_features WHERE {dob} IS NOT NULL OR sex IS NOT NULL").fetchall()}
 
 
 _FILE_COLUMNS = ("record_id", "source", "forename", "surname", "aliases", "date_of_birth", "age_years", "sex",
@@ -234,7 +271,7 @@ def link_file(
             "SELECT unique_id_l, unique_id_r, match_probability FROM cs_pairs WHERE match_probability >= ?",
             [min((threshold, *sweep))],
         ).fetchall()]
-        identity = _identity(mem)
+        identity = _identity(mem, dates_reliable(scored.model))
         uids = [r[0] for r in rows]
 
         def clusters_at(t: float) -> tuple[Clusters, dict[str, int]]:
@@ -265,7 +302,7 @@ def link_file(
         mem.execute(f"COPY cs_out TO '{_sql_path(out_csv)}' (HEADER, DELIMITER ',')")
         summary = {"records": scored.records, "pairs_scored": scored.pairs_scored, "pairs_kept": scored.pairs_kept,
                    "clusters": len(set(first)), "links": len(clusters.joined_at),
-                   "conflicts_refused": len(clusters.conflicts),
+                   "conflicts_refused": len(clusters.conflicts), "dates_reliable": dates_reliable(scored.model),
                    "seconds_train": scored.seconds_train, "seconds_predict": scored.seconds_predict,
                    "seconds": time.perf_counter() - started, "out": str(out_csv), "comparisons": scored.comparisons}
         if sweep:

@@ -60,12 +60,7 @@ def score(
     its charts when trained; without, it is trained on this input and kept only in the result. ``engine``
     says where Splink blocks, trains and scores (``engines.py``); the pairs always come back to ``con``.
     """
-    quiet_splink()
-    register_nicknames(con)
-    con.execute(f"CREATE OR REPLACE TABLE cs_features_base AS {features_sql(input_table, present)}")
-    con.execute(f"CREATE OR REPLACE TABLE cs_features AS {namesakes_sql('cs_features_base')}")
-    con.execute("DROP TABLE cs_features_base")
-    records = con.execute("SELECT count(*) FROM cs_features").fetchall()[0][0]
+    records = prepare_features(con, input_table, present)
     runner = engines.make(engine, con)
     started = time.perf_counter()
     path = model_dir / "model.json" if model_dir else None
@@ -96,6 +91,26 @@ def score(
     names = [c["output_column_name"] for c in model["comparisons"]]
     return Scored(con, model, records, pairs_scored, pairs_kept, trained, seconds_train,
                   time.perf_counter() - started, names)
+
+
+def prepare_features(con: duckdb.DuckDBPyConnection, input_table: str, present: set[str]) -> int:
+    """Derive the features of every record of ``input_table`` into ``cs_features``; the number of records."""
+    quiet_splink()
+    register_nicknames(con)
+    con.execute(f"CREATE OR REPLACE TABLE cs_features_base AS {features_sql(input_table, present)}")
+    con.execute(f"CREATE OR REPLACE TABLE cs_features AS {namesakes_sql('cs_features_base')}")
+    con.execute("DROP TABLE cs_features_base")
+    return con.execute("SELECT count(*) FROM cs_features").fetchall()[0][0]
+
+
+def evidence_settings(model: dict[str, Any]) -> dict[str, Any]:
+    """A saved model as Splink settings that keep each pair's levels and per-field weights."""
+    return _with_evidence(link_model.for_splink(model))
+
+
+def evidence_columns(escaped: list[str]) -> list[str]:
+    """The prediction columns kept as evidence (ids, weight, probability, levels, per-field weights)."""
+    return [c for c in escaped if _is_evidence(c)]
 
 
 def _with_evidence(model: dict[str, Any]) -> dict[str, Any]:

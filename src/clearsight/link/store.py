@@ -62,21 +62,32 @@ def read_persons(con: duckdb.DuckDBPyConnection, vault: Vault, into: duckdb.Duck
 
 
 def person_ids(
-    clusters: Clusters, first_seen: dict[str, tuple[str, str]], vault: Vault
+    clusters: Clusters, first_seen: dict[str, tuple[str, str]], vault: Vault, prior: dict[str, str] | None = None
 ) -> dict[str, str]:
-    """A stable, pseudonymous id per cluster, derived from its earliest record.
+    """A stable, pseudonymous id per cluster: the id an earlier run gave its records, else one derived from
+    its earliest record.
 
-    Why the earliest: a new submission adds records that are newer than those already linked, so every
-    existing cluster keeps its earliest record, and its id, unless two clusters merge (then the older id
-    survives). The id is a keyed hash of that record's SOURCE:RECORD_ID, so it reveals nothing.
+    Why: a new submission must not renumber anyone. A cluster holding records an earlier run linked keeps
+    that run's id (when it joins two earlier clusters, the id of the one with the earliest record survives;
+    when a judgement splits one, the part with its earliest record keeps it). A cluster of records never
+    linked before gets a keyed hash of its earliest record's SOURCE:RECORD_ID, which reveals nothing; a
+    return received late (a backlog) cannot take over an existing person's id, as "earliest record" alone
+    would let it.
     """
+    prior = prior or {}
     out: dict[str, str] = {}
-    for members in clusters.members().values():
-        earliest = min(first_seen[m] for m in members)
-        token = vault.pseudonym(earliest[1], "person") or earliest[1]
-        digest = hmac.new(b"clearsight person_id", token.encode(), hashlib.sha256).hexdigest()[:16].upper()
+    taken: set[str] = set()
+    groups = sorted(clusters.members().values(), key=lambda ms: min(first_seen[m] for m in ms))
+    for members in groups:
+        known = sorted((first_seen[m], prior[m]) for m in members if m in prior)
+        pid = next((p for _, p in known if p not in taken), None)
+        if pid is None:
+            earliest = min(first_seen[m] for m in members)
+            token = vault.pseudonym(earliest[1], "person") or earliest[1]
+            pid = "P" + hmac.new(b"clearsight person_id", token.encode(), hashlib.sha256).hexdigest()[:16].upper()
+        taken.add(pid)
         for member in members:
-            out[member] = f"P{digest}"
+            out[member] = pid
     return out
 
 
@@ -86,8 +97,12 @@ def write(
     links: pa.Table,
     run: dict[str, object],
     refused: list[tuple[str, str, float, str, str]],
+    append_evidence: bool = False,
 ) -> None:
-    """Replace ``person_link`` and ``link_evidence`` and log the run, in one warehouse transaction."""
+    """Replace ``person_link`` and ``link_evidence`` and log the run, in one warehouse transaction.
+
+    With ``append_evidence`` (an incremental run, whose pairs all involve a new record) the new pairs are
+    added to the evidence already kept instead of replacing it."""
     evidence = mem.sql(
         "SELECT i_l.source AS source_l, i_l.submission_id AS submission_id_l, i_l.record_id AS record_id_l, "
         "i_r.source AS source_r, i_r.submission_id AS submission_id_r, i_r.record_id AS record_id_r, "
@@ -101,8 +116,13 @@ def write(
         con.register("cs_evidence", evidence)
         con.execute("DELETE FROM person_link")
         con.execute("INSERT INTO person_link SELECT * FROM cs_links ORDER BY source, submission_id, record_id")
-        con.execute("CREATE OR REPLACE TABLE link_evidence AS SELECT ? AS run_id, ? AS model_version, * "
-                    "FROM cs_evidence", [run["run_id"], run["model_version"]])
+        select = "SELECT ? AS run_id, ? AS model_version, * FROM cs_evidence"
+        if append_evidence:
+            con.execute(f"CREATE TABLE IF NOT EXISTS link_evidence AS {select} LIMIT 0",
+                        [run["run_id"], run["model_version"]])
+            con.execute(f"INSERT INTO link_evidence BY NAME {select}", [run["run_id"], run["model_version"]])
+        else:
+            con.execute(f"CREATE OR REPLACE TABLE link_evidence AS {select}", [run["run_id"], run["model_version"]])
         columns = ", ".join(run)
         con.execute(f"INSERT INTO link_run ({columns}) VALUES ({', '.join('?' for _ in run)})", list(run.values()))
         for row in refused:
