@@ -13,9 +13,10 @@ import os
 import signal
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -23,7 +24,7 @@ from clearsight.ingest.identifiers import BatchVault
 from clearsight.ingest.normalise import normalise
 from clearsight.ingest.profile import FileMapping
 from clearsight.ingest.readers import ROW, FileRejected, RawTable, read_file
-from clearsight.ingest.register import is_locked
+from clearsight.ingest.register import locked_periods
 from clearsight.ingest.returns import Return, ReturnFile
 from clearsight.ingest.validate import ColumnReport, Formats, ident, match_columns, quote, validate_table
 from clearsight.progress import ProgressCallback, silent
@@ -92,14 +93,17 @@ def load_returns(
     results: list[ReturnResult] = []
     batch: list[tuple[Return, ReturnResult]] = []
     size = 0
+    loaded = {row[0] for row in con.execute("SELECT submission_id FROM submission").fetchall()}
+    locked = locked_periods(con)  # one query each, not two per return
     for done, ret in enumerate(returns):
         result = ReturnResult(ret.submission_id, ret.profile.submitter_code, ret.label, "loaded")
         results.append(result)
-        if con.execute("SELECT count(*) FROM submission WHERE submission_id = ?", [ret.submission_id]).fetchone()[0]:
+        if ret.submission_id in loaded:
             result.status = "already loaded"
-        elif is_locked(con, ret.profile.submitter_code, ret.info.period_start, ret.info.period_end):
+        elif (ret.profile.submitter_code, ret.info.period_start, ret.info.period_end) in locked:
             result.status = "locked"  # a signed-off, locked return is never superseded until unlocked
         else:
+            loaded.add(ret.submission_id)
             batch.append((ret, result))
             size += sum(f.path.stat().st_size for f in ret.files)
         if batch and (size >= BATCH_BYTES or done == len(returns) - 1):
@@ -166,20 +170,32 @@ def _read_all(batch: list[tuple[Return, ReturnResult]], standard: Standard) -> t
                 file_result.unknown_columns = columns.unknown + [f"{c} (mapped twice)" for c in columns.duplicated]
                 file_result.missing_columns = columns.missing_required
                 files.append(_File(len(files), ret_key, mapping, table, raw, columns, file_result))
-    for entry in files:
-        ret = batch[entry.ret_key][0]
-        entry.normalised = normalise(
-            entry.raw,
-            entry.mapping,
-            entry.table,
-            entry.columns,
-            entry.key,
-            entry.ret_key,
-            ret.info.received_at.date(),
-            formats.date_id(entry.mapping),
-            formats.datetime_id(entry.mapping),
-        )
+    groups: dict[tuple, list[_File]] = {}
+    for entry in files:  # files read by one profile entry with one header are normalised together
+        groups.setdefault((id(entry.mapping), entry.table.name, tuple(entry.raw.header)), []).append(entry)
+    for group in groups.values():
+        first = group[0]
+        keys = pa.concat_tables(
+            _keys(e, batch[e.ret_key][0].info.received_at.date(), formats) for e in group
+        ).combine_chunks()
+        data = pa.concat_tables(e.raw.data for e in group) if len(group) > 1 else first.raw.data
+        raw = RawTable(first.raw.header, data, data.num_rows)
+        first.normalised = normalise(raw, first.mapping, first.table, first.columns, keys)
     return files, formats
+
+
+def _keys(entry: _File, received: date, formats: Formats) -> pa.Table:
+    """Per row of one file: its return and file in the batch, the day the return came, its date formats."""
+    n = entry.raw.data.num_rows
+    return pa.table(
+        {
+            "__s": pa.array(np.full(n, entry.ret_key, dtype=np.int32)),
+            "__k": pa.array(np.full(n, entry.key, dtype=np.int32)),
+            "__received": pa.array(np.full(n, np.datetime64(received, "D"))).cast(pa.date32()),
+            "__df": pa.array(np.full(n, formats.date_id(entry.mapping), dtype=np.int16)),
+            "__dtf": pa.array(np.full(n, formats.datetime_id(entry.mapping), dtype=np.int16)),
+        }
+    )
 
 
 def _register(
@@ -187,7 +203,8 @@ def _register(
 ) -> list[str]:
     by_table: dict[str, list[pa.Table]] = {}
     for entry in files:
-        by_table.setdefault(entry.table.name, []).append(entry.normalised)
+        if entry.normalised is not None:  # the first file of each group holds the group's rows
+            by_table.setdefault(entry.table.name, []).append(entry.normalised)
     names = []
     for name, parts in by_table.items():
         con.register(f"batch_{name}", pa.concat_tables(parts))
