@@ -12,6 +12,7 @@ import json
 import os
 import signal
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
@@ -31,7 +32,7 @@ from clearsight.progress import ProgressCallback, silent
 from clearsight.standard import Standard, Table
 from clearsight.warehouse import LINEAGE_COLUMNS
 
-BATCH_BYTES = 256 * 1024 * 1024  # files read per transaction; bounds memory on a national, multi-year run
+BATCH_BYTES = 32 * 1024 * 1024  # files per transaction: bounds memory, and lets reading overlap SQL
 
 
 @dataclass
@@ -89,13 +90,18 @@ def load_returns(
     db_path: str,
     progress: ProgressCallback = silent,
 ) -> list[ReturnResult]:
-    """Validate and load every return; a return already loaded (same files) or locked is skipped."""
+    """Validate and load every return; a return already loaded (same files) or locked is skipped.
+
+    While one batch is validated and written (DuckDB, which runs outside Python's lock), a reader thread
+    already reads and normalises the next, so that on two cores reading and SQL overlap. Batches are still
+    loaded one after another, each in its own transaction.
+    """
     results: list[ReturnResult] = []
-    batch: list[tuple[Return, ReturnResult]] = []
+    batches: list[list[tuple[Return, ReturnResult]]] = [[]]
     size = 0
     loaded = {row[0] for row in con.execute("SELECT submission_id FROM submission").fetchall()}
     locked = locked_periods(con)  # one query each, not two per return
-    for done, ret in enumerate(returns):
+    for ret in returns:
         result = ReturnResult(ret.submission_id, ret.profile.submitter_code, ret.label, "loaded")
         results.append(result)
         if ret.submission_id in loaded:
@@ -104,23 +110,38 @@ def load_returns(
             result.status = "locked"  # a signed-off, locked return is never superseded until unlocked
         else:
             loaded.add(ret.submission_id)
-            batch.append((ret, result))
+            if size >= BATCH_BYTES:
+                batches.append([])
+                size = 0
+            batches[-1].append((ret, result))
             size += sum(f.path.stat().st_size for f in ret.files)
-        if batch and (size >= BATCH_BYTES or done == len(returns) - 1):
-            _load_batch(con, batch, standard, db_path)
-            batch, size = [], 0
-        progress("ingest returns", done + 1, len(returns))
+    batches = [batch for batch in batches if batch]
+    done = len(returns) - sum(len(batch) for batch in batches)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="clearsight-read") as reader:
+        pending = reader.submit(_read_all, batches[0], standard) if batches else None
+        for number, batch in enumerate(batches):
+            assert pending is not None
+            files, formats = pending.result()
+            following = batches[number + 1] if number + 1 < len(batches) else None
+            pending = reader.submit(_read_all, following, standard) if following else None
+            _load_batch(con, batch, files, formats, standard, db_path)
+            done += len(batch)
+            progress("ingest returns", done, len(returns))
     return results
 
 
 def _load_batch(
-    con: duckdb.DuckDBPyConnection, batch: list[tuple[Return, ReturnResult]], standard: Standard, db_path: str
+    con: duckdb.DuckDBPyConnection,
+    batch: list[tuple[Return, ReturnResult]],
+    files: list[_File],
+    formats: Formats,
+    standard: Standard,
+    db_path: str,
 ) -> None:
     vault = BatchVault(con, db_path)
     names: list[str] = []
     con.execute("BEGIN TRANSACTION")
     try:
-        files, formats = _read_all(batch, standard)
         names = _register(con, batch, files)
         tables = sorted({f.table.name for f in files})
         for name in tables:
