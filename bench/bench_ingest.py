@@ -64,13 +64,17 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results" / "ingest.json")
     parser.add_argument("--contenders", default=",".join(CONTENDERS), help="comma-separated subset to run")
     parser.add_argument("--rounds", type=int, default=1, help="interleaved rounds; each contender's median is kept")
+    parser.add_argument("--once", default="", help="contenders run in the first round only (slow baselines)")
     parser.add_argument("--note", default="", help="said with the figures, e.g. that the machine was shared")
     args = parser.parse_args()
     submissions = args.synth_dir / "submissions"
     runs: dict[str, list[dict]] = {name: [] for name in args.contenders.split(",")}
     with tempfile.TemporaryDirectory() as scratch:
-        for _ in range(args.rounds):
+        once = set(args.once.split(","))
+        for round_number in range(args.rounds):
             for name in runs:
+                if round_number and name in once:
+                    continue
                 runs[name].append(measure(name, submissions, Path(scratch)))
                 print(json.dumps(runs[name][-1]), file=sys.stderr)
     results = {name: _median_run(done) for name, done in runs.items()}
