@@ -128,15 +128,20 @@ def _derive(key: bytes, purpose: bytes) -> bytes:
     return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=purpose).derive(key)
 
 
+_NOT_DIGIT = re.compile(r"\D")
+_NOT_ALPHANUMERIC = re.compile(r"[^0-9A-Z]")
+_SPACES = re.compile(r"\s+")
+
+
 def normalise(value: str, kind: str) -> str:
     """The form in which two spellings of one phone, vehicle or postcode compare equal before hashing."""
     text = value.strip().upper()
     if kind == "phone":
-        digits = re.sub(r"\D", "", text)
+        digits = _NOT_DIGIT.sub("", text)
         return "0" + digits[2:] if digits.startswith("44") and len(digits) > 10 else digits
     if kind in ("vehicle", "postcode"):
-        return re.sub(r"[^0-9A-Z]", "", text)
-    return re.sub(r"\s+", " ", text)
+        return _NOT_ALPHANUMERIC.sub("", text)
+    return _SPACES.sub(" ", text)
 
 
 @dataclass(frozen=True)
