@@ -112,3 +112,55 @@ def test_a_failed_vault_write_rolls_the_return_back(tmp_path: Path, monkeypatch:
     con = duckdb.connect(str(tmp_path / "w.duckdb"), read_only=True)
     assert con.execute("SELECT count(*) FROM submission").fetchall() == [(0,)]
     assert con.execute("SELECT count(*) FROM person").fetchall() == [(0,)]
+
+
+def test_a_vault_made_with_a_primary_key_still_replaces_a_record_stored_again(tmp_path: Path) -> None:
+    path = vault_path(tmp_path / "w.duckdb")
+    con = duckdb.connect(str(path))
+    con.execute(
+        "CREATE TABLE identity (table_name VARCHAR NOT NULL, submission_id VARCHAR NOT NULL, source VARCHAR NOT NULL,"
+        " file_name VARCHAR NOT NULL, row_number BIGINT NOT NULL, record_key VARCHAR, nonce BLOB NOT NULL,"
+        " ciphertext BLOB NOT NULL, PRIMARY KEY (table_name, submission_id, file_name, row_number))"
+    )
+    con.close()
+    with Vault.open(tmp_path / "w.duckdb", KEY) as vault:
+        vault.put_persons([PERSON])
+        vault.put_persons([{**PERSON, "surname": "Byrne"}])
+        rows = vault.get_persons().to_pylist()
+    assert [row["surname"] for row in rows] == ["Byrne"]
+
+
+def test_pseudonyms_of_a_column_equal_those_made_one_by_one(tmp_path: Path) -> None:
+    values = ["07700 900123", "+44 7700 900123", None, "", "07700 900124; 07700 900125", "07700 900123"]
+    with Vault.open(tmp_path / "w.duckdb", KEY) as vault:
+        assert vault.pseudonym_column(values, ["phone"] * 6) == [vault.pseudonym(v, "phone") for v in values]
+        assert vault.pseudonym_column(values, ["phone"] * 6, multi=True) == [
+            vault.pseudonyms(v, "phone") for v in values
+        ]
+
+
+def test_a_kill_after_the_vault_wrote_leaves_no_duplicate_records_after_the_rerun(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    synth_run(tmp_path / "synth", scale="tiny", years=1, seed=5)
+    db = tmp_path / "w.duckdb"
+    script = (
+        "from clearsight import ingest; from pathlib import Path; "
+        f"ingest.run(Path({str(tmp_path / 'synth' / 'submissions')!r}), Path({str(db)!r}))"
+    )
+    env = {**os.environ, "CLEARSIGHT_FAULT": "before-commit"}
+    assert subprocess.run([sys.executable, "-c", script], env=env, capture_output=True).returncode == -9
+    with Vault.open(db, read_only=True) as vault:
+        assert vault.get_persons().num_rows > 0  # the vault committed; the warehouse did not
+    ingest.run(tmp_path / "synth" / "submissions", db)
+    con = duckdb.connect(str(db), read_only=True)
+    persons = con.execute("SELECT count(*) FROM person").fetchall()[0][0]
+    con.close()
+    with Vault.open(db, read_only=True) as vault:
+        stored = vault.get_persons()
+        places = vault.con.execute(
+            "SELECT count(*), count(DISTINCT (table_name, submission_id, file_name, row_number)) FROM identity"
+        ).fetchone()
+    assert stored.num_rows == persons
+    assert places[0] == places[1]

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
 import hmac
 import json
 import os
@@ -65,11 +64,14 @@ CREATE TABLE IF NOT EXISTS identity (
     file_name VARCHAR NOT NULL,
     row_number BIGINT NOT NULL,
     record_key VARCHAR,
-    nonce BLOB NOT NULL,
-    ciphertext BLOB NOT NULL,
-    PRIMARY KEY (table_name, submission_id, file_name, row_number)
+    nonce BLOB NOT NULL USING COMPRESSION uncompressed,
+    ciphertext BLOB NOT NULL USING COMPRESSION uncompressed
 );
 """
+# Why no PRIMARY KEY and no compression on the ciphertext: a record's place (table, submission, file, row) is
+# kept unique by ``put_sealed`` (it deletes the places it writes, in the same transaction), which costs a
+# fraction of maintaining an index on four text columns; and random bytes never compress, so trying costs
+# time for nothing. Vaults made before this keep their primary key and are written with INSERT OR REPLACE.
 
 
 def default_key_file() -> Path:
@@ -126,15 +128,20 @@ def _derive(key: bytes, purpose: bytes) -> bytes:
     return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=purpose).derive(key)
 
 
+_NOT_DIGIT = re.compile(r"\D")
+_NOT_ALPHANUMERIC = re.compile(r"[^0-9A-Z]")
+_SPACES = re.compile(r"\s+")
+
+
 def normalise(value: str, kind: str) -> str:
     """The form in which two spellings of one phone, vehicle or postcode compare equal before hashing."""
     text = value.strip().upper()
     if kind == "phone":
-        digits = re.sub(r"\D", "", text)
+        digits = _NOT_DIGIT.sub("", text)
         return "0" + digits[2:] if digits.startswith("44") and len(digits) > 10 else digits
     if kind in ("vehicle", "postcode"):
-        return re.sub(r"[^0-9A-Z]", "", text)
-    return re.sub(r"\s+", " ", text)
+        return _NOT_ALPHANUMERIC.sub("", text)
+    return _SPACES.sub(" ", text)
 
 
 @dataclass(frozen=True)
@@ -207,14 +214,38 @@ class Vault:
         aad = "|".join((table_name, submission_id, file_name, str(row_number))).encode()
         return nonce, self._aead.encrypt(nonce, plain, aad)
 
+    def seal_many(self, aads: Sequence[bytes], plains: Sequence[bytes]) -> tuple[list[bytes], list[bytes]]:
+        """Encrypt many records at once: ``plains[i]`` (their fields as JSON) bound to ``aads[i]``.
+
+        The same AES-GCM sealing as ``seal``, one fresh random nonce per record, for callers that build the
+        JSON and the associated data (``RecordRef.aad``) for a whole batch in SQL: no per-record Python
+        beyond the encryption call itself.
+        """
+        count = len(plains)
+        random = os.urandom(12 * count)
+        nonces = [random[i : i + 12] for i in range(0, 12 * count, 12)]
+        encrypt = self._aead.encrypt
+        return nonces, [encrypt(n, p, a) for n, p, a in zip(nonces, plains, aads, strict=True)]
+
     def put_sealed(self, batch: pa.Table) -> int:
-        """Store records sealed by ``seal`` (columns as the identity table) in one transaction."""
+        """Store records sealed by ``seal`` (columns as the identity table) in one transaction.
+
+        A record stored again at the same place (a re-run after a crash) replaces the earlier one.
+        """
         if batch.num_rows == 0:
             return 0
         self.con.execute("BEGIN TRANSACTION")
         try:
             self.con.register("vault_batch", batch)
-            self.con.execute("INSERT OR REPLACE INTO identity SELECT * FROM vault_batch")
+            if self._has_primary_key():
+                self.con.execute("INSERT OR REPLACE INTO identity SELECT * FROM vault_batch")
+            else:
+                self.con.execute(
+                    "DELETE FROM identity i WHERE i.submission_id IN (SELECT DISTINCT submission_id FROM vault_batch) "
+                    "AND EXISTS (SELECT 1 FROM vault_batch b WHERE b.table_name = i.table_name AND "
+                    "b.submission_id = i.submission_id AND b.file_name = i.file_name AND b.row_number = i.row_number)"
+                )
+                self.con.execute("INSERT INTO identity SELECT * FROM vault_batch")
             self.con.execute("COMMIT")
         except BaseException:
             self.con.execute("ROLLBACK")
@@ -222,6 +253,15 @@ class Vault:
         finally:
             self.con.unregister("vault_batch")
         return batch.num_rows
+
+    def _has_primary_key(self) -> bool:
+        """Vaults made by earlier versions keep a primary key on the record's place."""
+        return bool(
+            self.con.execute(
+                "SELECT count(*) FROM duckdb_constraints() WHERE table_name = 'identity' "
+                "AND constraint_type = 'PRIMARY KEY'"
+            ).fetchone()[0]
+        )
 
     def put_records(self, rows: Iterable[tuple[RecordRef, dict[str, Any]]]) -> int:
         """Encrypt and store records in one transaction; a record stored again (a re-run) is replaced."""
@@ -308,8 +348,20 @@ class Vault:
         if value is None or not str(value).strip():
             return None
         norm = normalise(str(value), kind)
-        digest = hmac.new(self._hmac_key, f"{kind}\x00{norm}".encode(), hashlib.sha256).hexdigest()
+        digest = hmac.digest(self._hmac_key, f"{kind}\x00{norm}".encode(), "sha256").hex()
         return f"{kind}:{digest[:32]}"
+
+    def pseudonym_column(self, values: Sequence[str | None], kinds: Sequence[str], multi: bool = False) -> list:
+        """``pseudonym`` (or ``pseudonyms`` when ``multi``) of each value, computed once per distinct pair."""
+        make = self.pseudonyms if multi else self.pseudonym
+        done: dict[tuple[str | None, str], str | None] = {}
+        out = []
+        for value, kind in zip(values, kinds, strict=True):
+            pair = (value, kind)
+            if pair not in done:
+                done[pair] = make(value, kind)
+            out.append(done[pair])
+        return out
 
     def pseudonyms(self, values: str | None, kind: str, separator: str = ";") -> str | None:
         """Pseudonymise each item of a separated list (phone numbers), keeping the separator."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 import duckdb
 import pyarrow as pa
 
-from clearsight.ingest.validate import ident
+from clearsight.ingest.validate import ident, quote
 from clearsight.standard import Table
 from clearsight.vault import _MULTI_VALUED, PSEUDONYMISED, SEALED_COLUMNS, Vault, load_key
 from clearsight.warehouse import SQL_TYPES
@@ -38,25 +38,26 @@ class BatchVault:
         if not names:
             return kept
         vault = self._open()
-        extra = ["entity_type"] if any(PSEUDONYMISED.get((table.name, n)) == "@entity_type" for n in names) else []
-        wanted = list(dict.fromkeys([*names, *extra, *table.primary_key]))
-        data = self._con.sql(
-            f"SELECT submission_id, source, file_name, row_number, __k, {', '.join(map(ident, wanted))} FROM {kept}"
-        ).to_arrow_table()
-        columns = {name: data[name].to_pylist() for name in data.schema.names}
-        count = data.num_rows
-        keys = [
-            "|".join(str(v) for v in values) for values in zip(*(columns[n] for n in table.primary_key), strict=True)
+        pseudonymised = {n: PSEUDONYMISED[(table.name, n)] for n in names if (table.name, n) in PSEUDONYMISED}
+        # The JSON of each record's identifiers, its associated data and its key are built in SQL for the
+        # whole batch; Python only encrypts (one AES-GCM call per record) and makes the keyed pseudonyms.
+        plain = ", ".join(f"{quote(n)}, CAST({ident(n)} AS VARCHAR)" for n in names)
+        record_key = " || '|' || ".join(f"COALESCE(CAST({ident(n)} AS VARCHAR), 'None')" for n in table.primary_key)
+        kinds = [
+            f"lower(COALESCE(NULLIF(CAST({ident(kind[1:])} AS VARCHAR), ''), 'OTHER')) AS {ident('__kind_' + n)}"
+            for n, kind in pseudonymised.items()
+            if kind.startswith("@")
         ]
-        nonces, ciphers = [], []
-        identifiers = [[None if v is None else str(v) for v in columns[n]] for n in names]
-        for i in range(count):
-            fields = {n: identifiers[j][i] for j, n in enumerate(names)}
-            nonce, cipher = vault.seal(
-                table.name, columns["submission_id"][i], columns["file_name"][i], columns["row_number"][i], fields
-            )
-            nonces.append(nonce)
-            ciphers.append(cipher)
+        values = [f"CAST({ident(n)} AS VARCHAR) AS {ident('__value_' + n)}" for n in pseudonymised]
+        data = self._con.sql(
+            f"SELECT submission_id, source, file_name, row_number, __k, {record_key} AS record_key, "
+            f"encode(CAST(json_object({plain}) AS VARCHAR)) AS plain, "
+            f"encode({quote(table.name + '|')} || submission_id || '|' || file_name || '|' "
+            "|| CAST(row_number AS VARCHAR)) AS aad"
+            f"{''.join(', ' + e for e in [*kinds, *values])} FROM {kept}"
+        ).to_arrow_table()
+        count = data.num_rows
+        nonces, ciphers = vault.seal_many(data["aad"].to_pylist(), data["plain"].to_pylist())
         self._sealed.append(
             pa.table(
                 {
@@ -65,20 +66,19 @@ class BatchVault:
                     "source": data["source"],
                     "file_name": data["file_name"],
                     "row_number": data["row_number"],
-                    "record_key": pa.array(keys, pa.string()),
+                    "record_key": data["record_key"],
                     "nonce": pa.array(nonces, pa.binary()),
                     "ciphertext": pa.array(ciphers, pa.binary()),
                 }
             )
         )
         pseudo: dict[str, pa.Array] = {}
-        for j, name in enumerate(names):
-            kind = PSEUDONYMISED.get((table.name, name))
-            if kind is None:
-                continue
-            kinds = [str(v or "OTHER").lower() for v in columns[kind[1:]]] if kind.startswith("@") else [kind] * count
-            make = vault.pseudonyms if (table.name, name) in _MULTI_VALUED else vault.pseudonym
-            pseudo[name] = pa.array([make(v, k) for v, k in zip(identifiers[j], kinds, strict=True)], pa.string())
+        for name, kind in pseudonymised.items():
+            kinds_of = data[f"__kind_{name}"].to_pylist() if kind.startswith("@") else [kind] * count
+            made = vault.pseudonym_column(
+                data[f"__value_{name}"].to_pylist(), kinds_of, multi=(table.name, name) in _MULTI_VALUED
+            )
+            pseudo[name] = pa.array(made, pa.string())
         replacement = f"vault_safe_{table.name}"
         self._con.register(
             f"{replacement}_p", pa.table({"__k": data["__k"], "row_number": data["row_number"], **pseudo})

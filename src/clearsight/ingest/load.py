@@ -8,29 +8,29 @@ rows in = rows loaded + rows quarantined.
 
 from __future__ import annotations
 
-import json
 import os
 import signal
-from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import date
 
 import duckdb
+import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from clearsight.ingest.identifiers import BatchVault
 from clearsight.ingest.normalise import normalise
+from clearsight.ingest.outcome import count_outcomes, record_submissions, write_quarantine
 from clearsight.ingest.profile import FileMapping
 from clearsight.ingest.readers import ROW, FileRejected, RawTable, read_file
-from clearsight.ingest.register import is_locked
+from clearsight.ingest.register import locked_periods
 from clearsight.ingest.returns import Return, ReturnFile
 from clearsight.ingest.validate import ColumnReport, Formats, ident, match_columns, quote, validate_table
 from clearsight.progress import ProgressCallback, silent
 from clearsight.standard import Standard, Table
 from clearsight.warehouse import LINEAGE_COLUMNS
 
-BATCH_BYTES = 256 * 1024 * 1024  # files read per transaction; bounds memory on a national, multi-year run
+BATCH_BYTES = 32 * 1024 * 1024  # files per transaction: bounds memory, and lets reading overlap SQL
 
 
 @dataclass
@@ -88,35 +88,58 @@ def load_returns(
     db_path: str,
     progress: ProgressCallback = silent,
 ) -> list[ReturnResult]:
-    """Validate and load every return; a return already loaded (same files) or locked is skipped."""
+    """Validate and load every return; a return already loaded (same files) or locked is skipped.
+
+    While one batch is validated and written (DuckDB, which runs outside Python's lock), a reader thread
+    already reads and normalises the next, so that on two cores reading and SQL overlap. Batches are still
+    loaded one after another, each in its own transaction.
+    """
     results: list[ReturnResult] = []
-    batch: list[tuple[Return, ReturnResult]] = []
+    batches: list[list[tuple[Return, ReturnResult]]] = [[]]
     size = 0
-    for done, ret in enumerate(returns):
+    loaded = {row[0] for row in con.execute("SELECT submission_id FROM submission").fetchall()}
+    locked = locked_periods(con)  # one query each, not two per return
+    for ret in returns:
         result = ReturnResult(ret.submission_id, ret.profile.submitter_code, ret.label, "loaded")
         results.append(result)
-        if con.execute("SELECT count(*) FROM submission WHERE submission_id = ?", [ret.submission_id]).fetchone()[0]:
+        if ret.submission_id in loaded:
             result.status = "already loaded"
-        elif is_locked(con, ret.profile.submitter_code, ret.info.period_start, ret.info.period_end):
+        elif (ret.profile.submitter_code, ret.info.period_start, ret.info.period_end) in locked:
             result.status = "locked"  # a signed-off, locked return is never superseded until unlocked
         else:
-            batch.append((ret, result))
+            loaded.add(ret.submission_id)
+            if size >= BATCH_BYTES:
+                batches.append([])
+                size = 0
+            batches[-1].append((ret, result))
             size += sum(f.path.stat().st_size for f in ret.files)
-        if batch and (size >= BATCH_BYTES or done == len(returns) - 1):
-            _load_batch(con, batch, standard, db_path)
-            batch, size = [], 0
-        progress("ingest returns", done + 1, len(returns))
+    batches = [batch for batch in batches if batch]
+    done = len(returns) - sum(len(batch) for batch in batches)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="clearsight-read") as reader:
+        pending = reader.submit(_read_all, batches[0], standard) if batches else None
+        for number, batch in enumerate(batches):
+            assert pending is not None
+            files, formats = pending.result()
+            following = batches[number + 1] if number + 1 < len(batches) else None
+            pending = reader.submit(_read_all, following, standard) if following else None
+            _load_batch(con, batch, files, formats, standard, db_path)
+            done += len(batch)
+            progress("ingest returns", done, len(returns))
     return results
 
 
 def _load_batch(
-    con: duckdb.DuckDBPyConnection, batch: list[tuple[Return, ReturnResult]], standard: Standard, db_path: str
+    con: duckdb.DuckDBPyConnection,
+    batch: list[tuple[Return, ReturnResult]],
+    files: list[_File],
+    formats: Formats,
+    standard: Standard,
+    db_path: str,
 ) -> None:
     vault = BatchVault(con, db_path)
     names: list[str] = []
     con.execute("BEGIN TRANSACTION")
     try:
-        files, formats = _read_all(batch, standard)
         names = _register(con, batch, files)
         tables = sorted({f.table.name for f in files})
         for name in tables:
@@ -124,7 +147,7 @@ def _load_batch(
         _malformed(con, files)
         _cross_file_checks(con, standard, tables)
         _write(con, standard, tables, files, vault)
-        _bookkeeping(con, batch, files, standard)
+        record_submissions(con, batch, files, standard)
         vault.commit()  # before the warehouse commits: a vault failure rolls the batch back
         fault_point("before-commit")
         con.execute("COMMIT")
@@ -166,20 +189,32 @@ def _read_all(batch: list[tuple[Return, ReturnResult]], standard: Standard) -> t
                 file_result.unknown_columns = columns.unknown + [f"{c} (mapped twice)" for c in columns.duplicated]
                 file_result.missing_columns = columns.missing_required
                 files.append(_File(len(files), ret_key, mapping, table, raw, columns, file_result))
-    for entry in files:
-        ret = batch[entry.ret_key][0]
-        entry.normalised = normalise(
-            entry.raw,
-            entry.mapping,
-            entry.table,
-            entry.columns,
-            entry.key,
-            entry.ret_key,
-            ret.info.received_at.date(),
-            formats.date_id(entry.mapping),
-            formats.datetime_id(entry.mapping),
-        )
+    groups: dict[tuple, list[_File]] = {}
+    for entry in files:  # files read by one profile entry with one header are normalised together
+        groups.setdefault((id(entry.mapping), entry.table.name, tuple(entry.raw.header)), []).append(entry)
+    for group in groups.values():
+        first = group[0]
+        keys = pa.concat_tables(
+            _keys(e, batch[e.ret_key][0].info.received_at.date(), formats) for e in group
+        ).combine_chunks()
+        data = pa.concat_tables(e.raw.data for e in group) if len(group) > 1 else first.raw.data
+        raw = RawTable(first.raw.header, data, data.num_rows)
+        first.normalised = normalise(raw, first.mapping, first.table, first.columns, keys)
     return files, formats
+
+
+def _keys(entry: _File, received: date, formats: Formats) -> pa.Table:
+    """Per row of one file: its return and file in the batch, the day the return came, its date formats."""
+    n = entry.raw.data.num_rows
+    return pa.table(
+        {
+            "__s": pa.array(np.full(n, entry.ret_key, dtype=np.int32)),
+            "__k": pa.array(np.full(n, entry.key, dtype=np.int32)),
+            "__received": pa.array(np.full(n, np.datetime64(received, "D"))).cast(pa.date32()),
+            "__df": pa.array(np.full(n, formats.date_id(entry.mapping), dtype=np.int16)),
+            "__dtf": pa.array(np.full(n, formats.datetime_id(entry.mapping), dtype=np.int16)),
+        }
+    )
 
 
 def _register(
@@ -187,7 +222,8 @@ def _register(
 ) -> list[str]:
     by_table: dict[str, list[pa.Table]] = {}
     for entry in files:
-        by_table.setdefault(entry.table.name, []).append(entry.normalised)
+        if entry.normalised is not None:  # the first file of each group holds the group's rows
+            by_table.setdefault(entry.table.name, []).append(entry.normalised)
     names = []
     for name, parts in by_table.items():
         con.register(f"batch_{name}", pa.concat_tables(parts))
@@ -310,157 +346,5 @@ def _write(
             "JOIN batch_returns r ON r.__s = i.__s JOIN batch_files f ON f.__k = i.__k "
             f"ORDER BY f.label, i.{ROW}, i.rule_code"
         )
-        _quarantine(con, name, by_key)
-        _count(con, name, by_key)
-
-
-def _quarantine(con: duckdb.DuckDBPyConnection, name: str, by_key: dict[int, _File]) -> None:
-    """Each quarantined row as the submitter sent it (their column names), for the access-controlled report."""
-    rows: dict[str, list] = {k: [] for k in ("__s", "__k", "row_number", "raw_row")}
-    query = f"SELECT __k, list({ROW} ORDER BY {ROW}) FROM errors_{name} GROUP BY __k ORDER BY __k"
-    for key, numbers in con.execute(query).fetchall():
-        entry = by_key[key]
-        data = entry.raw.data
-        picked = data.filter(pc.is_in(data[ROW], value_set=pa.array(numbers, pa.int64())))
-        headers = [h or f"column {i + 1}" for i, h in enumerate(entry.raw.header)]
-        found = {
-            record[ROW]: json.dumps(
-                {h: record[f"c{i}"] for i, h in enumerate(headers)}, ensure_ascii=False, separators=(",", ":")
-            )
-            for record in picked.to_pylist()
-        }
-        for number in numbers:
-            rows["__s"].append(entry.ret_key)
-            rows["__k"].append(key)
-            rows["row_number"].append(number)
-            rows["raw_row"].append(found.get(number, "{}"))  # a malformed row has no columns to show
-    con.register(
-        "quarantine_batch",
-        pa.table(
-            {
-                "__s": pa.array(rows["__s"], pa.int32()),
-                "__k": pa.array(rows["__k"], pa.int32()),
-                "row_number": pa.array(rows["row_number"], pa.int64()),
-                "raw_row": pa.array(rows["raw_row"], pa.string()),
-            }
-        ),
-    )
-    con.execute(
-        f"INSERT INTO quarantine_row SELECT r.submission_id, r.source, f.label, {quote(name)}, q.row_number, "
-        "q.raw_row FROM quarantine_batch q JOIN batch_files f ON f.__k = q.__k JOIN batch_returns r ON r.__s = q.__s "
-        "ORDER BY f.label, q.row_number"
-    )
-    con.unregister("quarantine_batch")
-
-
-def _count(con: duckdb.DuckDBPyConnection, name: str, by_key: dict[int, _File]) -> None:
-    per_row = (
-        f"SELECT __k, {ROW}, bool_or(severity = 'error') AS e, bool_or(severity = 'warning') AS w "
-        f"FROM issues_{name} GROUP BY __k, {ROW}"
-    )
-    for key, quarantined, warned in con.execute(
-        f"SELECT __k, count(*) FILTER (WHERE e), count(*) FILTER (WHERE w AND NOT e) FROM ({per_row}) GROUP BY __k"
-    ).fetchall():
-        result = by_key[key].result
-        result.rows_quarantined, result.rows_with_warnings = quarantined, warned
-    for key, code, count in con.execute(
-        f"SELECT __k, rule_code, count(*) FROM issues_{name} GROUP BY 1, 2 ORDER BY 1, 2"
-    ).fetchall():
-        by_key[key].result.rules[code] = count
-    for key, code, count in con.execute(
-        f"SELECT __k, field || ': ' || value, count(*) FROM issues_{name} WHERE rule_code = 'CODE-UNKNOWN' "
-        "GROUP BY 1, 2 ORDER BY 1, 3 DESC, 2"
-    ).fetchall():
-        by_key[key].result.unmapped_codes[code] = count
-    for entry in by_key.values():
-        if entry.table.name == name:
-            entry.result.rows_loaded = entry.result.rows_in - entry.result.rows_quarantined
-
-
-def _bookkeeping(
-    con: duckdb.DuckDBPyConnection, batch: list[tuple[Return, ReturnResult]], files: list[_File], standard: Standard
-) -> None:
-    """The submissions, their files and the column-level findings (by name and count), inserted in bulk."""
-    loaded_at = datetime.now(UTC).replace(tzinfo=None)
-    file_rows: list[tuple] = []
-    issue_rows: list[tuple] = []
-    submission_rows: list[tuple] = []
-    for ret, result in batch:
-        sid = ret.submission_id
-        hashes = {f.name: f.sha256 for f in ret.files + ret.unmapped}
-        for res in result.files:
-            base, _, sheet = res.file.partition("#")
-            file_rows.append(
-                (
-                    sid,
-                    base,
-                    sheet or None,
-                    hashes.get(base, ""),
-                    res.table,
-                    None,
-                    res.encoding,
-                    res.delimiter,
-                    res.rows_in,
-                    res.rows_loaded,
-                    res.rows_quarantined,
-                    res.rows_with_warnings,
-                    res.rejected,
-                )
-            )
-            issue_rows += [
-                (sid, res.file, "COLUMN-UNKNOWN", c, res.rows_in, "column not in the profile; not loaded")
-                for c in res.unknown_columns
-            ]
-            issue_rows += [
-                (sid, res.file, "COLUMN-MISSING", c, res.rows_in, "required field has no column")
-                for c in res.missing_columns
-            ]
-            issue_rows += [
-                (sid, res.file, "CODE-UNMAPPED", c, n, "local code neither standard nor mapped")
-                for c, n in res.unmapped_codes.items()
-            ]
-            if res.rejected:
-                code, _, message = res.rejected.partition(": ")
-                issue_rows.append((sid, res.file, code, None, 0, message))
-        seen = Counter(hashes.values())
-        issue_rows += [
-            (sid, name, "FILE-DUPLICATE", None, 0, "same bytes as another file of the return")
-            for name, digest in sorted(hashes.items())
-            if seen[digest] > 1
-        ]
-        totals = [sum(getattr(r, n) for r in result.files) for n in ("rows_in", "rows_loaded", "rows_quarantined")]
-        info = ret.info
-        submission_rows.append(
-            (
-                sid,
-                ret.profile.submitter_code,
-                ret.profile.submitter_type,
-                ret.label,
-                info.period_start,
-                info.period_end,
-                info.received_at,
-                info.deadline,
-                standard.version,
-                loaded_at,
-                *totals,
-            )
-        )
-    for table, rows in (("submission_file", file_rows), ("file_issue", issue_rows), ("submission", submission_rows)):
-        _insert_rows(con, table, rows)
-
-
-def _insert_rows(con: duckdb.DuckDBPyConnection, table: str, rows: list[tuple]) -> None:
-    """Insert Python rows in one statement through Arrow, in the table's own column order and types."""
-    if not rows:
-        return
-    empty = con.sql(f"SELECT * FROM {table} LIMIT 0").to_arrow_table()
-    names = empty.schema.names
-    columns = list(zip(*rows, strict=True))
-    data = pa.table(
-        [pa.array(list(values), empty.schema.field(i).type) for i, values in enumerate(columns)], names=names
-    )
-    con.register("bookkeeping_rows", data)
-    try:
-        con.execute(f"INSERT INTO {table} SELECT * FROM bookkeeping_rows")
-    finally:
-        con.unregister("bookkeeping_rows")
+        write_quarantine(con, name, by_key)
+        count_outcomes(con, name, by_key)

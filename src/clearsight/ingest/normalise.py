@@ -9,9 +9,6 @@ Arrow's parser silently rolls 31 February over into March.
 
 from __future__ import annotations
 
-from datetime import date
-
-import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -54,27 +51,14 @@ def _convert(spec: FieldSpec, text: pa.Array, mapping: FileMapping) -> pa.Array:
     return text
 
 
-def normalise(
-    raw: RawTable,
-    mapping: FileMapping,
-    table: Table,
-    columns: ColumnReport,
-    file_key: int,
-    return_key: int,
-    received: date,
-    date_format_id: int,
-    datetime_format_id: int,
-) -> pa.Table:
-    """The file as the standard's fields, with its keys in the batch and what SQL needs to type it."""
-    n = raw.data.num_rows
-    out: dict[str, pa.Array] = {
-        "__s": pa.array(np.full(n, return_key, dtype=np.int32)),
-        "__k": pa.array(np.full(n, file_key, dtype=np.int32)),
-        ROW: raw.data[ROW].combine_chunks(),
-        "__received": pa.array([received] * n, pa.date32()) if n else pa.array([], pa.date32()),
-        "__df": pa.array(np.full(n, date_format_id, dtype=np.int16)),
-        "__dtf": pa.array(np.full(n, datetime_format_id, dtype=np.int16)),
-    }
+def normalise(raw: RawTable, mapping: FileMapping, table: Table, columns: ColumnReport, keys: pa.Table) -> pa.Table:
+    """The rows as the standard's fields, after ``keys``: where each row came from and how SQL must type it.
+
+    ``raw`` may hold several files read by the same profile entry with the same header (a body's returns of
+    a batch), so that each Arrow kernel runs once for them all rather than once per file.
+    """
+    out: dict[str, pa.Array] = {name: keys[name] for name in keys.column_names}
+    out[ROW] = raw.data[ROW].combine_chunks()
     for spec in table.fields:
         text = _text(raw, columns.used.get(spec.name))
         out[f"__t_{spec.name}"] = text

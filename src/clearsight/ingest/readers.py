@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 import zipfile
 from dataclasses import dataclass, field
@@ -88,10 +89,13 @@ def detect_encoding(path: Path) -> str:
     return "latin-1"
 
 
+_NOT_CONTROL = bytes(b for b in range(256) if not (b < 9 or 13 < b < 32))
+
+
 def _looks_binary(sample: bytes) -> bool:
     if b"\x00" in sample:
         return True
-    controls = sum(1 for byte in sample if byte < 9 or 13 < byte < 32)
+    controls = len(sample.translate(None, _NOT_CONTROL))  # counted in C: deleting every other byte
     return len(sample) > 0 and controls / len(sample) > 0.05
 
 
@@ -115,7 +119,8 @@ def _read_csv(path: Path, mapping: FileMapping) -> RawTable:
         raise FileRejected("FILE-ENCODING", f"unknown encoding {encoding!r} in the profile") from error
     delimiter = mapping.delimiter or _sniff_delimiter(text_sample.lstrip("\ufeff"))
     try:
-        lines = list(csv.reader(io.StringIO(text_sample.lstrip("\ufeff")), delimiter=delimiter))
+        reader = csv.reader(io.StringIO(text_sample.lstrip("\ufeff")), delimiter=delimiter)
+        lines = list(itertools.islice(reader, mapping.header_row))  # only as far as the header
     except csv.Error as error:
         raise FileRejected("FILE-UNREADABLE", f"the file could not be read as delimited text: {error}") from error
     if len(lines) < mapping.header_row:
@@ -235,22 +240,39 @@ def _read_xlsx(path: Path, mapping: FileMapping) -> RawTable:
     while header and header[-1] == "":
         header.pop()
     width = len(header)
-    columns: list[list[str]] = [[] for _ in range(width)]
-    rows: list[int] = []
-    malformed: list[tuple[int, str]] = []
     body = cells[mapping.header_row :]
     while body and all(value in (None, "") for value in body[-1]):
         body.pop()
-    for number, record in enumerate(body, start=1):
-        texts = [value.strip() if type(value) is str else _cell_text(value, mapping) for value in record]
-        if any(texts[width:]):
-            malformed.append((number, "the row has values beyond the last named column"))
-            continue
-        texts = (texts + [""] * width)[:width]
-        rows.append(number)
-        for index, value in enumerate(texts):
-            columns[index].append(value)
-    return RawTable(header, _with_rows(columns, header, rows), len(body), malformed)
+    count = len(body)
+    span = max((len(record) for record in body), default=0)
+    if any(len(record) != span for record in body):
+        body = [list(record) + [None] * (span - len(record)) for record in body]
+    # Column by column (a transpose in C), so that the per-cell work is one str.strip for text cells.
+    cells_by_column = list(zip(*body, strict=True)) if body else []
+    columns = [_column_text(column, mapping) for column in cells_by_column[:width]]
+    columns += [[""] * count for _ in range(len(columns), width)]
+    beyond = {
+        index
+        for column in cells_by_column[width:]
+        for index, text in enumerate(_column_text(column, mapping))
+        if text
+    }
+    malformed = [(index + 1, "the row has values beyond the last named column") for index in sorted(beyond)]
+    if beyond:
+        keep = [index for index in range(count) if index not in beyond]
+        columns = [[column[index] for index in keep] for column in columns]
+        rows = [index + 1 for index in keep]
+    else:
+        rows = list(range(1, count + 1))
+    return RawTable(header, _with_rows(columns, header, rows), count, malformed)
+
+
+def _column_text(column: tuple, mapping: FileMapping) -> list[str]:
+    """A column's cells as trimmed text; cells of other types (dates, numbers, yes/no) as ``_cell_text``."""
+    try:
+        return list(map(str.strip, column))  # the common case: a column of text cells
+    except TypeError:
+        return [value.strip() if type(value) is str else _cell_text(value, mapping) for value in column]
 
 
 # --- JSON and Parquet ------------------------------------------------------------------------------
@@ -267,23 +289,32 @@ def _read_json(path: Path, mapping: FileMapping) -> RawTable:
         raise FileRejected("FILE-NOT-JSON", f"the file is not valid JSON: {error}") from error
     if not isinstance(records, list):
         raise FileRejected("FILE-NOT-JSON", "the JSON file must hold a list of records")
-    header: list[str] = []
-    for record in records:
-        if isinstance(record, dict):
-            header.extend(key for key in record if key not in header)
-    columns: list[list[str]] = [[] for _ in header]
-    rows: list[int] = []
-    malformed: list[tuple[int, str]] = []
-    for number, record in enumerate(records, start=1):
-        if not isinstance(record, dict):
-            malformed.append((number, "the record is not an object of named fields"))
-            continue
-        rows.append(number)
-        for index, key in enumerate(header):
-            value = record.get(key)
-            text_value = "" if value is None else json.dumps(value) if isinstance(value, (dict, list)) else str(value)
-            columns[index].append(_cell_text(value, mapping) if isinstance(value, bool) else text_value)
+    header = list(dict.fromkeys(key for record in records if isinstance(record, dict) for key in record))
+    malformed = [
+        (number, "the record is not an object of named fields")
+        for number, record in enumerate(records, start=1)
+        if not isinstance(record, dict)
+    ]
+    rows = [number for number, record in enumerate(records, start=1) if isinstance(record, dict)]
+    objects = [record for record in records if isinstance(record, dict)] if malformed else records
+    columns = [_json_text([record.get(key) for record in objects], mapping) for key in header]
     return RawTable(header, _with_rows(columns, header, rows), len(records), malformed)
+
+
+def _json_text(values: list, mapping: FileMapping) -> list[str]:
+    """One field of every record as text: nested values as JSON, yes/no as the profile's words."""
+    if all(type(value) is str for value in values):
+        return values
+    return [
+        ""
+        if value is None
+        else json.dumps(value)
+        if isinstance(value, (dict, list))
+        else _cell_text(value, mapping)
+        if isinstance(value, bool)
+        else str(value)
+        for value in values
+    ]
 
 
 def _read_parquet(path: Path, mapping: FileMapping) -> RawTable:

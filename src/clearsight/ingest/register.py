@@ -162,6 +162,11 @@ def is_locked(con: duckdb.DuckDBPyConnection, submitter: str, period_start: date
     return bool(_state(con).get(key, {}).get("locked"))
 
 
+def locked_periods(con: duckdb.DuckDBPyConnection) -> set[tuple[str, date, date]]:
+    """Every locked return as (submitter, period start, period end): one query for a whole ingest run."""
+    return {key for key, state in _state(con).items() if state["locked"]}
+
+
 def _current_submission(con: duckdb.DuckDBPyConnection, submitter: str, start: date, end: date) -> str:
     row = con.execute(
         "SELECT submission_id FROM submission_current WHERE is_current AND submitter_code = ? "
