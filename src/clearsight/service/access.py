@@ -12,11 +12,13 @@ import hmac
 import secrets
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.routing import APIRoute
 from starlette.routing import Mount, Route
 
+from clearsight.audit_log import AuditLog
 from clearsight.service.accounts import ANONYMOUS, Role
 from clearsight.service.models import User
 
@@ -40,6 +42,12 @@ class Principal:
     def actor(self) -> str:
         """How the audit log names this principal (an account id, never an email)."""
         return f"user:{self.user_id}" if self.user_id is not None else ANONYMOUS
+
+
+def audit(session: Any, principal: Principal, action: str, obj: str, **details: Any) -> None:
+    """Append an entry for what ``principal`` did, inside the caller's transaction (ids and counts only)."""
+    AuditLog(session.get_bind()).append(principal.actor, principal.role, action, obj, details,
+                                        connection=session.connection())
 
 
 def current_principal(request: Request) -> Principal:

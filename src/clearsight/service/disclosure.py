@@ -16,8 +16,7 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from clearsight.audit_log import AuditLog
-from clearsight.service.access import ANALYSTS, Principal
+from clearsight.service.access import ANALYSTS, Principal, audit
 from clearsight.service.accounts import Role
 from clearsight.service.models import MandatoryReport, ReporterIdentityApproval, User, utcnow
 
@@ -30,10 +29,6 @@ MAX_DAYS = 30
 class DisclosureError(ValueError):
     """An approval that cannot be recorded (unknown report or account, wrong role, no reason, bad expiry)."""
 
-
-def _audit(session: Session, principal: Principal, action: str, obj: str, **details: object) -> None:
-    AuditLog(session.get_bind()).append(principal.actor, principal.role, action, obj, details,
-                                        connection=session.connection())
 
 
 def approve(session: Session, approver: Principal, reference: str, grantee_email: str, reason: str,
@@ -60,7 +55,7 @@ def approve(session: Session, approver: Principal, reference: str, grantee_email
                                         approved_at=now, expires_at=now + timedelta(days=days), reason=reason)
     session.add(approval)
     session.flush()
-    _audit(session, approver, "reporter_identity.approve", f"report:{report.reference}",
+    audit(session, approver, "reporter_identity.approve", f"report:{report.reference}",
            approval=approval.id, granted_to=f"user:{grantee.id}", days=days)
     return approval
 
@@ -73,7 +68,7 @@ def revoke(session: Session, approver: Principal, approval_id: int) -> ReporterI
     if approval.revoked_at is None:
         approval.revoked_at, approval.revoked_by = utcnow(), approver.user_id
         report = session.get(MandatoryReport, approval.report_id)
-        _audit(session, approver, "reporter_identity.revoke", f"report:{report.reference if report else '?'}",
+        audit(session, approver, "reporter_identity.revoke", f"report:{report.reference if report else '?'}",
                approval=approval.id)
     return approval
 
@@ -99,7 +94,7 @@ def reporter_visible(session: Session, principal: Principal, report: MandatoryRe
     approval = current_approval(session, principal, report)
     if approval is None:
         return False, None
-    _audit(session, principal, "reporter_identity.read", f"report:{report.reference}", approval=approval.id)
+    audit(session, principal, "reporter_identity.read", f"report:{report.reference}", approval=approval.id)
     return True, approval
 
 

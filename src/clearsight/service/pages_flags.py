@@ -7,14 +7,13 @@ admins read all; only analysts and auditors, who see the quoted evidence, decide
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from clearsight.audit_log import AuditLog
 from clearsight.service import flags
-from clearsight.service.access import Principal, allow, require_csrf
+from clearsight.service.access import Principal, allow, audit, require_csrf
 from clearsight.service.db import transaction
 from clearsight.service.models import User
 from clearsight.service.rendering import render
@@ -25,10 +24,6 @@ Reader = Annotated[Principal, Depends(allow(flags.READERS))]
 Decider = Annotated[Principal, Depends(allow(flags.DECIDERS))]
 MAX_REASON = 2000
 
-
-def _audit(session: Any, principal: Principal, action: str, obj: str, **details: Any) -> None:
-    AuditLog(session.get_bind()).append(principal.actor, principal.role, action, obj, details,
-                                        connection=session.connection())
 
 
 def _path(request: Request) -> str | None:
@@ -49,7 +44,7 @@ def flags_list(request: Request, principal: Reader) -> HTMLResponse:
     except flags.WarehouseUnavailable as error:
         return _unavailable(request, str(error))
     with transaction(request.app.state.sessions) as session:
-        _audit(session, principal, "flags.read", "flags:list", rows=len(items))
+        audit(session, principal, "flags.read", "flags:list", rows=len(items))
     return render(request, "flags_list.html", {"items": items, "councils": councils(),
                                                "decisions": flags.DECISIONS})
 
@@ -64,7 +59,7 @@ def _flag_page(request: Request, principal: Principal, flag_id: str, *, error: s
     if flag is None:
         raise HTTPException(404, "There is no flag with that id in your area.")
     with transaction(request.app.state.sessions) as session:
-        _audit(session, principal, "flag.read", f"flag:{flag.flag_id}", council=flag.local_authority or "",
+        audit(session, principal, "flag.read", f"flag:{flag.flag_id}", council=flag.local_authority or "",
                quotes=len(flag.quotes))
     return render(request, "flag_detail.html", {
         "flag": flag, "councils": councils(), "decisions": flags.DECISIONS, "error": error, "form": form or {},
@@ -103,7 +98,7 @@ async def flag_decision(request: Request, flag_id: str, principal: Decider) -> R
                         if user is None:
                             raise HTTPException(401, "Sign in to use this page.")
                         decision_id = flags.decide(con, flag.flag_id, decision, user.email, why)
-                        _audit(session, principal, "flag.decide", f"flag:{flag.flag_id}", decision=decision,
+                        audit(session, principal, "flag.decide", f"flag:{flag.flag_id}", decision=decision,
                                decision_id=decision_id)
                     con.commit()  # after the audit entry commits: no decision is kept without its entry
                 except BaseException:

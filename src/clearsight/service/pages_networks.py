@@ -14,10 +14,9 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from clearsight.audit_log import AuditLog
 from clearsight.errors import ClearsightError
 from clearsight.service import networks
-from clearsight.service.access import Principal, allow, require_csrf
+from clearsight.service.access import Principal, allow, audit, require_csrf
 from clearsight.service.accounts import Role
 from clearsight.service.db import transaction
 from clearsight.service.flags import WarehouseUnavailable, open_warehouse
@@ -30,10 +29,6 @@ Reader = Annotated[Principal, Depends(allow(networks.READERS))]
 JUDGEMENTS = {"same": "Same person", "not_same": "Not the same person", "unsure": "Unsure"}
 MAX_REASON = 2000
 
-
-def _audit(session: Any, principal: Principal, action: str, obj: str, **details: Any) -> None:
-    AuditLog(session.get_bind()).append(principal.actor, principal.role, action, obj, details,
-                                        connection=session.connection())
 
 
 def _unavailable(request: Request, title: str, message: str, status_code: int = 200) -> HTMLResponse:
@@ -60,7 +55,7 @@ def groups_list(request: Request, principal: Reader) -> HTMLResponse:
     except WarehouseUnavailable as error:
         return _unavailable(request, "Offender groups", str(error))
     with transaction(request.app.state.sessions) as session:
-        _audit(session, principal, "networks.read", "groups:list", rows=len(groups))
+        audit(session, principal, "networks.read", "groups:list", rows=len(groups))
     return render(request, "networks_list.html", {"groups": groups, "councils": councils()})
 
 
@@ -78,7 +73,7 @@ def group_view(request: Request, group_id: str, principal: Reader) -> HTMLRespon
     if view is None:
         raise HTTPException(404, "There is no group with that id in your area.")
     with transaction(request.app.state.sessions) as session:
-        _audit(session, principal, "network.group.read", f"group:{group_id}", members=len(view.members),
+        audit(session, principal, "network.group.read", f"group:{group_id}", members=len(view.members),
                names_shown=view.names_shown)
     return render(request, "network_group.html", {
         "view": view, "alt": networks.alt_text(view), "fills": networks.ROLE_FILL,
@@ -117,7 +112,7 @@ def _explain_page(request: Request, principal: Principal, record_a: str, record_
             context["problem"] = str(problem) if isinstance(problem, ClearsightError) else (
                 "The linkage model is not in the warehouse's folder: run `clearsight link` first.")
         with transaction(request.app.state.sessions) as session:
-            _audit(session, principal, "link.explain.read", f"pair:{record_a}~{record_b}",
+            audit(session, principal, "link.explain.read", f"pair:{record_a}~{record_b}",
                    found=context["result"] is not None)
     if context["result"] is not None:
         steps = context["result"].steps
@@ -159,7 +154,7 @@ async def link_judgement(request: Request, principal: Reader) -> Response:
                     if user is None:
                         raise HTTPException(401, "Sign in to use this page.")
                     judgement_id = judgements.record(con, record_a, record_b, choice, user.email, why)
-                    _audit(session, principal, "link.judge", f"pair:{record_a}~{record_b}", judgement=choice,
+                    audit(session, principal, "link.judge", f"pair:{record_a}~{record_b}", judgement=choice,
                            judgement_id=judgement_id)
                 con.commit()  # after the audit entry commits: no judgement is kept without its entry
             except BaseException:

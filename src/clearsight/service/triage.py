@@ -15,8 +15,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, false, func, select, true
 from sqlalchemy.orm import Session
 
-from clearsight.audit_log import AuditLog
-from clearsight.service.access import Principal
+from clearsight.service.access import Principal, audit
 from clearsight.service.accounts import Role
 from clearsight.service.models import MandatoryReport, TriageDecision, utcnow
 from clearsight.service.routing import councils
@@ -37,10 +36,6 @@ def visible(principal: Principal) -> ColumnElement[bool]:
         return MandatoryReport.council_code.is_(None)
     return false()
 
-
-def _audit(session: Session, principal: Principal, action: str, obj: str, **details: Any) -> None:
-    AuditLog(session.get_bind()).append(principal.actor, principal.role, action, obj, details,
-                                        connection=session.connection())
 
 
 @dataclass(frozen=True)
@@ -84,7 +79,7 @@ def queue(session: Session, principal: Principal, deadline_hours: int, *, overdu
             row.reporter_setting, row.council_code, row.routed_by, counts.get(row.child_key, 1) - 1)
         if item.overdue or not overdue_only:
             items.append(item)
-    _audit(session, principal, "queue.read", "queue:overdue" if overdue_only else "queue:all", rows=len(items))
+    audit(session, principal, "queue.read", "queue:overdue" if overdue_only else "queue:all", rows=len(items))
     return items
 
 
@@ -92,7 +87,7 @@ def read_report(session: Session, principal: Principal, reference: str) -> Manda
     """One report if the principal may see it (audited as a read of personal data), else None."""
     row = session.scalar(select(MandatoryReport).where(MandatoryReport.reference == reference, visible(principal)))
     if row is not None:
-        _audit(session, principal, "report.read", f"report:{reference}")
+        audit(session, principal, "report.read", f"report:{reference}")
     return row
 
 
@@ -121,7 +116,7 @@ def record_decision(session: Session, principal: Principal, row: MandatoryReport
     session.add(decision)
     if row.first_triaged_at is None:
         row.first_triaged_at = decision.decided_at
-    _audit(session, principal, "report.triage", f"report:{row.reference}", outcome=outcome, agency=agency)
+    audit(session, principal, "report.triage", f"report:{row.reference}", outcome=outcome, agency=agency)
     return decision
 
 
@@ -131,7 +126,7 @@ def assign_council(session: Session, principal: Principal, row: MandatoryReport,
     if council is None:
         raise ValueError(f"unknown council {council_code!r}")
     row.council_code, row.force_code, row.routed_by = council_code, council[1], "national_team"
-    _audit(session, principal, "report.route", f"report:{row.reference}", council=council_code, force=council[1])
+    audit(session, principal, "report.route", f"report:{row.reference}", council=council_code, force=council[1])
 
 
 def report_statistics(session: Session, deadline_hours: int, late_hours: int) -> dict[str, Any]:
