@@ -41,12 +41,15 @@ def _step(args: list[str], env: dict[str, str]) -> dict[str, float]:
     return {"seconds": round(seconds, 2), "peak_rss_mib": round(usage.ru_maxrss / 1024, 1)}
 
 
-def _sources(db: Path) -> list[str]:
-    import duckdb
+def _record_legal_bases(db: Path) -> None:
+    """The synthetic sources' legal basis, recorded in one process (linkage refuses a source without one)."""
+    from clearsight.link import legal_basis
+    from clearsight.warehouse import connect
 
-    con = duckdb.connect(str(db), read_only=True)
+    con = connect(db)
     try:
-        return [row[0] for row in con.execute("SELECT DISTINCT source FROM current_person ORDER BY 1").fetchall()]
+        for (source,) in con.execute("SELECT DISTINCT source FROM current_person ORDER BY 1").fetchall():
+            legal_basis.record(con, source, BASIS, "benchmark", "")
     finally:
         con.close()
 
@@ -58,8 +61,7 @@ def run_scale(scale: str, years: int, scratch: Path, env: dict[str, str], spark:
     steps["synth"] = _step(["synth", str(folder / "synth"), "--scale", scale, "--years", str(years),
                             "--seed", "1"], env)
     steps["ingest"] = _step(["ingest", str(folder / "synth" / "submissions"), "--db", str(db)], env)
-    for source in _sources(db):
-        _step(["link-basis", source, BASIS, "--by", "benchmark", "--db", str(db)], env)
+    _record_legal_bases(db)
     if spark:
         copy = folder / "spark" / "w.duckdb"
         copy.parent.mkdir()
