@@ -20,10 +20,14 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+from fastapi import HTTPException
+from sqlalchemy.orm import Session
 
 from clearsight.flags.store import Decision, current_decisions, record_decision
 from clearsight.service.access import Principal
 from clearsight.service.accounts import Role
+from clearsight.service.db import transaction
+from clearsight.service.models import User
 
 READERS = frozenset({Role.council_analyst, Role.national_auditor, Role.admin})
 DECIDERS = frozenset({Role.council_analyst, Role.national_auditor})
@@ -76,6 +80,24 @@ def open_warehouse(path: str | None) -> Iterator[duckdb.DuckDBPyConnection]:
         yield con
     finally:
         con.close()
+
+
+@contextmanager
+def audited_write(con: duckdb.DuckDBPyConnection, sessions: Any, principal: Principal
+                  ) -> Iterator[tuple[Session, User]]:
+    """A warehouse write made by a signed-in account, with its audit entry in ``session``: the warehouse
+    commits only after the audit entry has, so nothing is kept without its entry."""
+    con.begin()
+    try:
+        with transaction(sessions) as session:
+            user = session.get(User, principal.user_id)
+            if user is None:
+                raise HTTPException(401, "Sign in to use this page.")
+            yield session, user
+        con.commit()
+    except BaseException:
+        con.rollback()
+        raise
 
 
 def has_flags(con: duckdb.DuckDBPyConnection) -> bool:

@@ -15,7 +15,6 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from clearsight.service import flags
 from clearsight.service.access import Principal, allow, audit, require_csrf
 from clearsight.service.db import transaction
-from clearsight.service.models import User
 from clearsight.service.rendering import render
 from clearsight.service.routing import councils
 
@@ -91,19 +90,10 @@ async def flag_decision(request: Request, flag_id: str, principal: Decider) -> R
             if flag is None:
                 raise HTTPException(404, "There is no flag with that id in your area.")
             if problem is None:
-                con.begin()
-                try:
-                    with transaction(request.app.state.sessions) as session:
-                        user = session.get(User, principal.user_id)
-                        if user is None:
-                            raise HTTPException(401, "Sign in to use this page.")
-                        decision_id = flags.decide(con, flag.flag_id, decision, user.email, why)
-                        audit(session, principal, "flag.decide", f"flag:{flag.flag_id}", decision=decision,
-                               decision_id=decision_id)
-                    con.commit()  # after the audit entry commits: no decision is kept without its entry
-                except BaseException:
-                    con.rollback()
-                    raise
+                with flags.audited_write(con, request.app.state.sessions, principal) as (session, user):
+                    decision_id = flags.decide(con, flag.flag_id, decision, user.email, why)
+                    audit(session, principal, "flag.decide", f"flag:{flag.flag_id}", decision=decision,
+                          decision_id=decision_id)
     except flags.WarehouseUnavailable as error:
         return _unavailable(request, str(error), status_code=503)
     if problem is not None:

@@ -19,8 +19,7 @@ from clearsight.service import networks
 from clearsight.service.access import Principal, allow, audit, require_csrf
 from clearsight.service.accounts import Role
 from clearsight.service.db import transaction
-from clearsight.service.flags import WarehouseUnavailable, open_warehouse
-from clearsight.service.models import User
+from clearsight.service.flags import WarehouseUnavailable, audited_write, open_warehouse
 from clearsight.service.rendering import render
 from clearsight.service.routing import councils
 
@@ -147,19 +146,10 @@ async def link_judgement(request: Request, principal: Reader) -> Response:
                              form={"judgement": choice, "why": why}, status_code=400)
     try:
         with open_warehouse(request.app.state.settings.warehouse_path) as con:
-            con.begin()
-            try:
-                with transaction(request.app.state.sessions) as session:
-                    user = session.get(User, principal.user_id)
-                    if user is None:
-                        raise HTTPException(401, "Sign in to use this page.")
-                    judgement_id = judgements.record(con, record_a, record_b, choice, user.email, why)
-                    audit(session, principal, "link.judge", f"pair:{record_a}~{record_b}", judgement=choice,
-                           judgement_id=judgement_id)
-                con.commit()  # after the audit entry commits: no judgement is kept without its entry
-            except BaseException:
-                con.rollback()
-                raise
+            with audited_write(con, request.app.state.sessions, principal) as (session, user):
+                judgement_id = judgements.record(con, record_a, record_b, choice, user.email, why)
+                audit(session, principal, "link.judge", f"pair:{record_a}~{record_b}", judgement=choice,
+                      judgement_id=judgement_id)
     except WarehouseUnavailable as error:
         return _unavailable(request, "Why two records were linked", str(error), status_code=503)
     except ClearsightError as error:
