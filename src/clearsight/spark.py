@@ -50,6 +50,7 @@ def session(master: str | None = None, app_name: str = "clearsight") -> Any:
         .config("spark.default.parallelism", os.environ.get(PARTITIONS_ENV, "8"))
         .config("spark.driver.memory", os.environ.get(MEMORY_ENV, "2g"))
         .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")  # the CLI draws its own progress
         # Splink's comparison SQL is one wide CASE per field; whole-stage code generation for it exceeds the
         # JVM's 64 KB method limit, logs an error and falls back anyway: skip straight to the fallback
         .config("spark.sql.codegen.wholeStage", "false")

@@ -21,6 +21,8 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
+from clearsight.engine import ENGINES, DuckDBEngine, Engine
+from clearsight.engine import make as make_engine
 from clearsight.errors import ClearsightError
 from clearsight.flags.rules import RuleSet, load_rules, prepare, run_rule, runnable
 from clearsight.flags.store import ensure_tables, flag_id
@@ -109,11 +111,17 @@ def _iso(value: date | None) -> str | None:
 
 
 def referral_indicators(
-    con: duckdb.DuckDBPyConnection, rules: RuleSet | None = None, progress: ProgressCallback = silent
+    con: duckdb.DuckDBPyConnection, rules: RuleSet | None = None, progress: ProgressCallback = silent,
+    on: Engine | None = None,
 ) -> tuple[list[ReferralIndicators], bool]:
-    """Indicators with evidence for every current referral, and whether linkage output was used."""
+    """Indicators with evidence for every current referral, and whether linkage output was used.
+
+    ``on`` is where the structured rules' joins run (default: DuckDB, in ``con``; or Spark,
+    ``clearsight.engine``); the text rules read each referral's summary here, in Python.
+    """
     rules = rules or load_rules()
-    linked = prepare(con)
+    on = on or DuckDBEngine(con)
+    linked = prepare(con, on)
     referrals: dict[tuple[str, str], ReferralIndicators] = {}
     rows = con.execute(_REFERRALS_SQL).fetchall()
     ages: dict[tuple[str, str], tuple[str | None, int | None]] = {}
@@ -127,7 +135,7 @@ def referral_indicators(
         progress("harm flags: rules", done, steps)
         if not runnable(con, rule):
             continue
-        for source, record_id, table, evidence_source, record, column, when in run_rule(con, rule):
+        for source, record_id, table, evidence_source, record, column, when in run_rule(con, rule, on):
             referral = referrals.get((source, record_id))
             if referral is not None:
                 referral.evidence.append(
@@ -189,21 +197,28 @@ def _insert(con: duckdb.DuckDBPyConnection, table: str, rows: list[tuple]) -> No
 
 
 def run(
-    db: Path | str, progress: ProgressCallback = silent, rules: RuleSet | None = None
+    db: Path | str, progress: ProgressCallback = silent, rules: RuleSet | None = None, engine: str = "duckdb"
 ) -> FlagSummary:
-    """Compute harm-not-risk flags for every current referral and rewrite ``harm_flag`` (decisions kept)."""
+    """Compute harm-not-risk flags for every current referral and rewrite ``harm_flag`` (decisions kept).
+
+    ``engine`` is where the structured rules run: ``duckdb`` here, or ``spark`` (``clearsight.engine``).
+    """
     from clearsight.warehouse import connect
 
     started = time.perf_counter()
     rules = rules or load_rules()
     if not Path(db).is_file():
         raise ClearsightError(f"{db}: no warehouse here; run `clearsight ingest SUBMISSIONS --db {db}` first")
+    if engine not in ENGINES:
+        raise ClearsightError(f"no engine {engine!r}: choose one of {', '.join(ENGINES)}")
     con = connect(db)
+    runner = None
     try:
         if not con.execute("SELECT count(*) FROM current_referral").fetchall()[0][0]:
             raise ClearsightError(f"{db}: the warehouse holds no referrals; ingest council returns first")
         ensure_tables(con)
-        referrals, linked = referral_indicators(con, rules, progress)
+        runner = make_engine(engine, con)
+        referrals, linked = referral_indicators(con, rules, progress, runner)
         flags, quotes = _flag_rows(referrals, rules.label)
         con.execute("BEGIN TRANSACTION")
         con.execute("DELETE FROM harm_flag")
@@ -235,5 +250,7 @@ def run(
         )
         con.execute("COMMIT")
     finally:
+        if runner is not None:
+            runner.close()
         con.close()
     return summary

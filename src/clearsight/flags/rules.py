@@ -17,6 +17,8 @@ from typing import Any
 import duckdb
 import yaml
 
+from clearsight.engine import DuckDBEngine, Engine
+
 DEFAULT_VERSION = "v1"
 # Columns no rule may read (DESIGN.md: protected characteristics are never inputs to a flag).
 PROTECTED_COLUMNS = (
@@ -129,8 +131,10 @@ def _tables(con: duckdb.DuckDBPyConnection) -> set[str]:
     return {row[0] for row in rows.fetchall()}
 
 
-def prepare(con: duckdb.DuckDBPyConnection) -> bool:
+def prepare(con: duckdb.DuckDBPyConnection, on: Engine | None = None) -> bool:
     """Build the helper views every structured rule reads; returns whether linkage output was used.
+
+    ``on`` is the engine the rules will run on (default: DuckDB, in ``con``); the views are made there.
 
     Why a helper: the same child carries a different record id in every submission. With linkage
     (``person_link``) a council referral reaches the police victim and missing records of the same
@@ -146,10 +150,11 @@ def prepare(con: duckdb.DuckDBPyConnection) -> bool:
             "SELECT DISTINCT submission_id, record_id AS person_record_id, "
             "submission_id || '|' || record_id AS person_id FROM current_person"
         )
-    con.execute(f"CREATE OR REPLACE TEMP VIEW flag_person AS {person}")
-    con.execute(
+    on = on or DuckDBEngine(con)
+    on.view("flag_person", person)
+    on.view(
+        "flag_referral",
         """
-        CREATE OR REPLACE TEMP VIEW flag_referral AS
         SELECT r.source, r.submission_id, r.record_id, r.person_record_id, r.referral_date,
                coalesce(r.assessment_date, r.referral_date) AS as_of, r.recorded_status, r.local_authority,
                coalesce(r.cse_concern, FALSE)
@@ -157,17 +162,17 @@ def prepare(con: duckdb.DuckDBPyConnection) -> bool:
                coalesce(p.person_id, r.submission_id || '|' || r.person_record_id) AS person_id
         FROM current_referral r
         LEFT JOIN flag_person p ON p.submission_id = r.submission_id AND p.person_record_id = r.person_record_id
-        """
+        """,
     )
-    con.execute(
+    on.view(
+        "flag_same_child",
         """
-        CREATE OR REPLACE TEMP VIEW flag_same_child AS
         SELECT r.source, r.record_id, o.submission_id AS other_submission_id,
                o.person_record_id AS other_person_record_id
         FROM flag_referral r JOIN flag_person o ON o.person_id = r.person_id
         UNION
         SELECT r.source, r.record_id, r.submission_id, r.person_record_id FROM flag_referral r
-        """
+        """,
     )
     return linked
 
@@ -177,10 +182,11 @@ def runnable(con: duckdb.DuckDBPyConnection, rule: SqlRule) -> bool:
     return set(rule.requires) <= _tables(con)
 
 
-def run_rule(con: duckdb.DuckDBPyConnection, rule: SqlRule) -> list[tuple[Any, ...]]:
-    """Evidence rows of one structured rule, sorted; the helper views must exist (``prepare``)."""
-    sql = f"SELECT DISTINCT {', '.join(EVIDENCE_COLUMNS)} FROM ({rule.sql}) ORDER BY ALL"
-    return con.execute(sql).fetchall()
+def run_rule(con: duckdb.DuckDBPyConnection, rule: SqlRule, on: Engine | None = None) -> list[tuple[Any, ...]]:
+    """Evidence rows of one structured rule, sorted; the helper views must exist (``prepare``, on the same
+    engine ``on``: DuckDB in ``con`` by default, or Spark)."""
+    sql = f"SELECT DISTINCT {', '.join(EVIDENCE_COLUMNS)} FROM ({rule.sql}) AS evidence ORDER BY ALL"
+    return (on or DuckDBEngine(con)).rows(sql)
 
 
 def rule_reads_protected(rule: SqlRule) -> list[str]:

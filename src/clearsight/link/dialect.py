@@ -2,7 +2,8 @@
 
 Why a rewrite and not a second model: the comparisons in ``model.py`` are the linkage logic; keeping a Spark
 copy by hand would let the two drift. sqlglot parses each level's condition as DuckDB and prints it as Spark
-SQL, and the few functions whose names or meaning differ are mapped here:
+SQL, and the few functions whose names or meaning differ are mapped (``clearsight.engine``, shared with the
+other stages' transforms):
 
 - ``list_has_any(a, b)`` (arrays share an element) is Spark's ``arrays_overlap(a, b)``;
 - ``list_intersect`` is ``array_intersect``; ``length`` of an array is ``size``;
@@ -17,48 +18,16 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-import sqlglot
-from sqlglot import exp
+from clearsight import engine
 
 ARRAY_COLUMNS = frozenset({"fn_keys", "sn_parts", "alias_surnames", "addr_tokens", "phones"})
 """Feature columns (``features.py``) that hold lists; ``_l``/``_r`` suffixes are stripped before the check."""
-_ARRAY_FUNCTIONS = {"list_intersect": "array_intersect", "list_concat": "concat", "list_distinct": "array_distinct"}
-
-
-def _is_array(node: exp.Expression) -> bool:
-    if isinstance(node, exp.Column):
-        name = node.name.lower()
-        return name.removesuffix("_l").removesuffix("_r") in ARRAY_COLUMNS
-    if isinstance(node, exp.Anonymous):
-        return node.name.lower() in _ARRAY_FUNCTIONS or node.name.lower() in _ARRAY_FUNCTIONS.values()
-    return isinstance(node, exp.Array | exp.ArrayIntersect | exp.ArrayConcat)
-
-
-def _rewrite(node: exp.Expression) -> exp.Expression:
-    if isinstance(node, exp.ArrayOverlaps):
-        return exp.Anonymous(this="arrays_overlap", expressions=[node.this, node.expression])
-    if isinstance(node, exp.JarowinklerSimilarity):
-        return exp.Anonymous(this="jaro_winkler", expressions=[node.this, node.expression])
-    if isinstance(node, exp.ArrayIntersect):
-        return exp.Anonymous(this="array_intersect", expressions=list(node.expressions))
-    if isinstance(node, exp.Anonymous) and node.name.lower() in _ARRAY_FUNCTIONS:
-        return exp.Anonymous(this=_ARRAY_FUNCTIONS[node.name.lower()], expressions=list(node.expressions))
-    if isinstance(node, exp.Length) and _is_array(node.this):
-        return exp.Anonymous(this="size", expressions=[node.this])
-    return node
 
 
 def to_spark(sql: str) -> str:
-    """One DuckDB condition (a comparison level or a blocking rule) as Spark SQL."""
-    if sql.strip().upper() == "ELSE":
-        return sql
-    tree = sqlglot.parse_one(sql, read="duckdb")
-    for _ in range(8):  # a rewritten node's arguments are not revisited in the same pass: repeat until stable
-        before = tree.sql(dialect="spark")
-        tree = tree.transform(_rewrite)
-        if tree.sql(dialect="spark") == before:
-            break
-    return tree.sql(dialect="spark")
+    """One DuckDB condition (a comparison level or a blocking rule) as Spark SQL (the shared rewrite,
+    ``clearsight.engine.to_spark``, told which feature columns hold lists)."""
+    return engine.to_spark(sql, ARRAY_COLUMNS)
 
 
 def settings_for_spark(model: dict[str, Any]) -> dict[str, Any]:

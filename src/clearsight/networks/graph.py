@@ -1,7 +1,8 @@
 """The person graph: who is tied to whom, how strongly, when, and on which records' evidence.
 
-Everything is one SQL pass in DuckDB over the current warehouse views and linkage's ``person_link``, so
-that the graph scales with the warehouse and not with Python: there is no loop over persons or records.
+Everything is SQL over the current warehouse views and linkage's ``person_link``, so that the graph scales
+with the warehouse and not with Python: there is no loop over persons or records. The SQL is written once,
+in DuckDB's dialect, and runs on DuckDB or (``--engine spark``) on Apache Spark (``clearsight.engine``).
 
 Why three strengths: an analyst must be able to tell a tie that a court could see (a recorded offence:
 *confirmed*) from one an intelligence officer would act on (a report graded A or B for its source and 1 or 2
@@ -12,6 +13,8 @@ first two by default, and every published count says which it used.
 from __future__ import annotations
 
 import duckdb
+
+from clearsight.engine import DuckDBEngine, Engine
 
 STRENGTHS = ("confirmed", "tentative", "unconfirmed")
 DEFAULT_GROUP_STRENGTHS = ("confirmed", "tentative")
@@ -24,33 +27,33 @@ MAX_ENTITY_PERSONS = 25
 
 # Participants of offences and subjects of intelligence, each resolved to a pseudonymous person_id through
 # person_link (same submission, same record id). Records linkage has not seen are left out, not guessed.
-_PARTICIPANTS_SQL = """
-CREATE OR REPLACE TEMP TABLE nw_offence_party AS
+_OFFENCE_PARTY_SQL = """
 SELECT o.source, o.submission_id, o.record_id AS offence_record_id, pl.person_id, upper(op.role) AS role,
        coalesce(o.committed_from, o.recorded_date) AS first_date,
        coalesce(o.committed_to, o.committed_from, o.recorded_date) AS last_date
 FROM current_offence_person op
 JOIN current_offence o ON o.submission_id = op.submission_id AND o.record_id = op.offence_record_id
 JOIN person_link pl ON pl.submission_id = op.submission_id AND pl.record_id = op.person_record_id
-WHERE upper(op.role) IN ('SUSPECT', 'VICTIM');
+WHERE upper(op.role) IN ('SUSPECT', 'VICTIM')
+"""
 
-CREATE OR REPLACE TEMP TABLE nw_report AS
+_REPORT_SQL = """
 SELECT i.source, i.submission_id, i.record_id, i.report_date,
        CASE WHEN upper(i.source_evaluation) IN ('A', 'B') AND i.intelligence_assessment IN ('1', '2')
             THEN 'tentative' ELSE 'unconfirmed' END AS strength
-FROM current_intelligence i;
+FROM current_intelligence i
+"""
 
-CREATE OR REPLACE TEMP TABLE nw_subject AS
+_SUBJECT_SQL = """
 SELECT r.source, r.submission_id, r.record_id AS report_record_id, r.report_date, r.strength,
        pl.person_id, upper(s.role) AS role
 FROM current_intelligence_subject s
 JOIN nw_report r ON r.submission_id = s.submission_id AND r.record_id = s.intelligence_record_id
-JOIN person_link pl ON pl.submission_id = s.submission_id AND pl.record_id = s.person_record_id;
+JOIN person_link pl ON pl.submission_id = s.submission_id AND pl.record_id = s.person_record_id
 """
 
 # Every tie as one row per piece of evidence; ``person_a < person_b`` so that each pair has one spelling.
 _EVIDENCE_SQL = f"""
-CREATE OR REPLACE TEMP TABLE nw_evidence AS
 WITH offence_pairs AS (
     SELECT a.person_id AS p1, b.person_id AS p2,
            CASE WHEN a.role = 'SUSPECT' AND b.role = 'SUSPECT' THEN 'co_suspect' ELSE 'offended_against' END
@@ -91,23 +94,21 @@ entity_pairs AS (
       ON a.entity_type = b.entity_type AND a.entity_value = b.entity_value AND a.person_id < b.person_id
      AND a.evidence <> b.evidence  -- two subjects of one report are co-subjects already
 )
-SELECT * FROM offence_pairs UNION ALL SELECT * FROM subject_pairs UNION ALL SELECT * FROM entity_pairs;
+SELECT * FROM offence_pairs UNION ALL SELECT * FROM subject_pairs UNION ALL SELECT * FROM entity_pairs
 """
 
 # One row per (pair, type, strength): the span of dates and the records (offences, reports) that are its
 # evidence: ``evidence_count`` distinct records, the first 20 of them listed.
 _EDGE_SQL = """
-CREATE OR REPLACE TEMP TABLE nw_edge AS
 SELECT p1 AS person_a, p2 AS person_b, edge_type, strength, min(first_date) AS first_date,
        max(last_date) AS last_date, len(list_distinct(flatten(list(evidence)))) AS evidence_count,
        list_sort(list_distinct(flatten(list(evidence))))[1:20] AS evidence_records
-FROM nw_evidence GROUP BY ALL;
+FROM nw_evidence GROUP BY ALL
 """
 
 # A person's role in the graph: a suspect anywhere is a suspect (a child can be both, and as an offender
 # she is what group detection needs); otherwise a victim; otherwise another subject of intelligence.
 _NODE_SQL = """
-CREATE OR REPLACE TEMP TABLE nw_node AS
 WITH roles AS (
     SELECT person_id, role, first_date AS seen FROM nw_offence_party
     UNION ALL SELECT person_id, role, report_date FROM nw_subject
@@ -116,14 +117,31 @@ SELECT person_id,
        CASE WHEN bool_or(role = 'SUSPECT') THEN 'suspect' WHEN bool_or(role = 'VICTIM') THEN 'victim'
             ELSE 'other' END AS person_role,
        min(seen) AS first_seen
-FROM roles GROUP BY person_id;
+FROM roles GROUP BY person_id
 """
 
+# The graph's transforms in order, each a temporary table named for what it holds; written once in DuckDB's
+# SQL and run by the engine the stage was given (``clearsight.engine``: DuckDB here, or Spark).
+# ``keep``: whether code after the graph reads the table (``store.py`` reads nw_offence_party, the pipeline
+# nw_edge and nw_node); the others are inputs of later steps only, computed inside the steps that read them.
+STEPS: tuple[tuple[str, str, bool], ...] = (
+    ("nw_offence_party", _OFFENCE_PARTY_SQL, True),
+    ("nw_report", _REPORT_SQL, False),
+    ("nw_subject", _SUBJECT_SQL, False),
+    ("nw_evidence", _EVIDENCE_SQL, False),
+    ("nw_edge", _EDGE_SQL, True),
+    ("nw_node", _NODE_SQL, True),
+)
 
-def build(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
-    """Build ``nw_node`` and ``nw_edge`` (temporary tables on ``con``); returns (nodes, edges)."""
-    for sql in (_PARTICIPANTS_SQL, _EVIDENCE_SQL, _EDGE_SQL, _NODE_SQL):
-        con.execute(sql)
+
+def build(con: duckdb.DuckDBPyConnection, on: Engine | None = None) -> tuple[int, int]:
+    """Build ``nw_node`` and ``nw_edge`` (temporary tables on ``con``); returns (nodes, edges).
+
+    ``on`` is where the transforms run (default: DuckDB, in ``con``); the tables land on ``con`` either way.
+    """
+    on = on or DuckDBEngine(con)
+    for name, sql, keep in STEPS:
+        on.table(name, sql, keep)
     nodes = con.execute("SELECT count(*) FROM nw_node").fetchall()[0][0]
     edges = con.execute("SELECT count(*) FROM nw_edge").fetchall()[0][0]
     return int(nodes), int(edges)

@@ -12,6 +12,8 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
+from clearsight.engine import ENGINES
+from clearsight.engine import make as make_engine
 from clearsight.errors import ClearsightError
 from clearsight.networks import graph, groups, store
 from clearsight.progress import ProgressCallback, silent
@@ -83,20 +85,29 @@ def run(
     strengths: tuple[str, ...] = graph.DEFAULT_GROUP_STRENGTHS,
     corroboration: int = graph.DEFAULT_CORROBORATION,
     max_group_suspects: int = groups.MAX_GROUP_SUSPECTS,
+    engine: str = "duckdb",
 ) -> NetworkSummary:
-    """Build the person graph over linked records, find offender groups and write the network tables."""
+    """Build the person graph over linked records, find offender groups and write the network tables.
+
+    ``engine`` is where the graph's transforms (the pairs of persons) run: ``duckdb`` here, or ``spark``
+    (``clearsight.engine``); group detection and the tables written are the same for both.
+    """
     unknown = set(strengths) - set(graph.STRENGTHS)
     if unknown or not strengths:
         raise ClearsightError(f"strengths must be among {', '.join(graph.STRENGTHS)}; got {', '.join(strengths)}")
     if not Path(db).is_file():
         raise ClearsightError(f"{db}: no warehouse here")
+    if engine not in ENGINES:
+        raise ClearsightError(f"no engine {engine!r}: choose one of {', '.join(ENGINES)}")
     started, clock = datetime.now(), time.perf_counter()
     con = connect(db)
+    runner = None
     try:
         if not graph.has_inputs(con):
             raise ClearsightError(f"{db}: no linked persons yet; run `clearsight link --db {db}` first")
         progress("networks: graph", 0, 4)
-        nodes, edges = graph.build(con)
+        runner = make_engine(engine, con)
+        nodes, edges = graph.build(con, runner)
         progress("networks: graph", 1, 4)
         partition, components_split = _partition(con, strengths, corroboration, max_group_suspects)
         progress("networks: graph", 2, 4)
@@ -122,6 +133,8 @@ def run(
         })
         progress("networks: graph", 4, 4)
     finally:
+        if runner is not None:
+            runner.close()
         con.close()
     return NetworkSummary(
         db=str(db), run_id=run_id, nodes=nodes, edges=edges, edges_by_strength=by_strength,
