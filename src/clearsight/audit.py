@@ -7,6 +7,7 @@ the audit runs on any checkout; every stage reads what the one before it wrote t
 from __future__ import annotations
 
 import importlib
+import inspect
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -23,12 +24,15 @@ class AuditSummary:
 
     ran: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
+    on_duckdb: list[str] = field(default_factory=list)  # stages asked for another engine that have only DuckDB
     summaries: dict[str, Any] = field(default_factory=dict)
 
     def lines(self) -> list[str]:
         lines = [f"stages run: {', '.join(self.ran)}"]
         if self.skipped:
             lines.append(f"not installed, skipped: {', '.join(self.skipped)}")
+        if self.on_duckdb:
+            lines.append(f"ran on DuckDB (no other engine yet): {', '.join(self.on_duckdb)}")
         for name in ("ingest", "report"):
             summary = self.summaries.get(name)
             if summary is not None and hasattr(summary, "lines"):
@@ -48,9 +52,13 @@ def _stage(name: str) -> ModuleType | None:
 
 def run(
     submissions: Path, db: Path, out: Path, threshold: int = 5, pdf: bool = True,
-    progress: ProgressCallback = silent,
+    progress: ProgressCallback = silent, engine: str = "duckdb",
 ) -> AuditSummary:
-    """Run every stage on ``submissions`` into the warehouse ``db`` and write the report to ``out``."""
+    """Run every stage on ``submissions`` into the warehouse ``db`` and write the report to ``out``.
+
+    ``engine`` is passed to every stage whose ``run`` takes one (linkage, networks, flags: ``spark`` runs
+    their heavy transforms on Apache Spark); ingest and the report run on DuckDB.
+    """
     from clearsight import ingest, report
 
     summary = AuditSummary()
@@ -61,7 +69,12 @@ def run(
         if stage is None or not hasattr(stage, "run"):
             summary.skipped.append(name)
             continue
-        summary.summaries[name] = stage.run(db, progress=progress)
+        options: dict[str, Any] = {"progress": progress}
+        if "engine" in inspect.signature(stage.run).parameters:
+            options["engine"] = engine
+        elif engine != "duckdb":
+            summary.on_duckdb.append(name)
+        summary.summaries[name] = stage.run(db, **options)
         summary.ran.append(name)
     summary.summaries["report"] = report.run(db, out, threshold=threshold, progress=progress, pdf=pdf)
     summary.ran.append("report")

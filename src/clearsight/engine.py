@@ -19,24 +19,38 @@ and ``tests/test_engine_spark.py`` checks networks and flags give the same table
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any, Protocol
+from enum import StrEnum
+from typing import TYPE_CHECKING, Annotated, Any, Protocol
 
-import duckdb
-import pyarrow as pa
-import sqlglot
-from sqlglot import exp
+import typer
 
 from clearsight.errors import ClearsightError
 
+if TYPE_CHECKING:  # imported where used, so that the CLI starts without sqlglot or pyarrow
+    import duckdb
+    import pyarrow as pa
+    from sqlglot import exp
+
 ENGINES = ("duckdb", "spark")
 
+
+class EngineName(StrEnum):
+    """``--engine``'s choices (DESIGN.md's CLI contract)."""
+
+    duckdb = "duckdb"
+    spark = "spark"
+
+
+EngineOption = Annotated[EngineName, typer.Option(
+    "--engine", help="Where the stage's SQL transforms run: duckdb here, spark for scale (docs/scale.md).")]
+
 _ARRAY_FUNCTIONS = {"list_intersect": "array_intersect", "list_concat": "concat", "list_distinct": "array_distinct"}
-_ARRAY_NODES = (exp.Array, exp.ArrayIntersect, exp.ArrayConcat, exp.ArrayDistinct, exp.ArraySort, exp.ArrayAgg,
-                exp.Flatten, exp.ArraySlice)
 
 
 def _is_array(node: exp.Expression, array_columns: frozenset[str]) -> bool:
     """Whether ``node`` is a list (DuckDB's ``length`` of a list is Spark's ``size``; of text, ``length``)."""
+    from sqlglot import exp
+
     if isinstance(node, exp.Column):
         return node.name.lower().removesuffix("_l").removesuffix("_r") in array_columns
     if isinstance(node, exp.Anonymous):
@@ -44,11 +58,14 @@ def _is_array(node: exp.Expression, array_columns: frozenset[str]) -> bool:
         return name in _ARRAY_FUNCTIONS or name in _ARRAY_FUNCTIONS.values() or name == "slice"
     if isinstance(node, exp.Bracket):
         return any(isinstance(e, exp.Slice) for e in node.expressions)
-    return isinstance(node, _ARRAY_NODES)
+    return isinstance(node, (exp.Array, exp.ArrayIntersect, exp.ArrayConcat, exp.ArrayDistinct, exp.ArraySort,
+                             exp.ArrayAgg, exp.Flatten, exp.ArraySlice))
 
 
 def _slice(node: exp.Bracket) -> exp.Expression:
     """DuckDB's ``list[a:b]`` (1-based, both ends included) as Spark's ``slice(list, a, b - a + 1)``."""
+    from sqlglot import exp
+
     part = node.expressions[0]
     start = part.this if part.this is not None else exp.Literal.number(1)
     end = part.expression
@@ -58,11 +75,14 @@ def _slice(node: exp.Bracket) -> exp.Expression:
     if isinstance(start, exp.Literal) and isinstance(end, exp.Literal) and not start.is_string:
         length: exp.Expression = exp.Literal.number(int(end.this) - int(start.this) + 1)
     else:
-        length = exp.Add(this=exp.Sub(this=end.copy(), expression=start.copy()), expression=exp.Literal.number(1))
+        length = exp.Add(this=exp.Sub(this=exp.Paren(this=end.copy()), expression=exp.Paren(this=start.copy())),
+                         expression=exp.Literal.number(1))
     return exp.Anonymous(this="slice", expressions=[node.this, start, length])
 
 
 def _rewriter(array_columns: frozenset[str]):
+    from sqlglot import exp
+
     def rewrite(node: exp.Expression) -> exp.Expression:
         if isinstance(node, exp.ArrayOverlaps):
             return exp.Anonymous(this="arrays_overlap", expressions=[node.this, node.expression])
@@ -89,6 +109,8 @@ def to_spark(sql: str, array_columns: Iterable[str] = ()) -> str:
     list is ``size`` (``array_columns`` names the plain columns that hold lists), a slice ``l[a:b]`` is
     ``slice``, and ``jaro_winkler_similarity`` is the ``jaro_winkler`` that Splink registers from its jar.
     """
+    import sqlglot
+
     if sql.strip().upper() == "ELSE":
         return sql
     rewrite = _rewriter(frozenset(c.lower() for c in array_columns))
@@ -102,7 +124,10 @@ def to_spark(sql: str, array_columns: Iterable[str] = ()) -> str:
 
 
 def inputs(sql: str) -> list[str]:
-    """The tables and views a statement reads (its CTEs left out), in the order they first appear."""
+    """The tables and views a statement reads (its CTEs left out), each named once."""
+    import sqlglot
+    from sqlglot import exp
+
     tree = sqlglot.parse_one(sql, read="duckdb")
     ctes = {cte.alias_or_name.lower() for cte in tree.find_all(exp.CTE)}
     names: list[str] = []
@@ -156,6 +181,8 @@ class DuckDBEngine:
 
 def _for_spark(table: pa.Table) -> pa.Table:
     """Arrow types Spark reads: dictionary (DuckDB ENUM) columns as their values."""
+    import pyarrow as pa
+
     fields = [pa.field(f.name, f.type.value_type) if pa.types.is_dictionary(f.type) else f for f in table.schema]
     schema = pa.schema(fields)
     return table if schema == table.schema else table.cast(schema)
@@ -163,6 +190,8 @@ def _for_spark(table: pa.Table) -> pa.Table:
 
 def _for_duckdb(table: pa.Table) -> pa.Table:
     """Spark's timestamps come back as UTC instants; the warehouse's are plain (UTC) timestamps."""
+    import pyarrow as pa
+
     fields = [pa.field(f.name, pa.timestamp(f.type.unit)) if pa.types.is_timestamp(f.type) and f.type.tz else f
               for f in table.schema]
     schema = pa.schema(fields)

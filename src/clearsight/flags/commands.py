@@ -12,6 +12,7 @@ import typer
 from rich.console import Console
 from rich.table import Table as RichTable
 
+from clearsight.engine import EngineName, EngineOption
 from clearsight.errors import ClearsightError
 from clearsight.flags.store import Decision
 
@@ -46,7 +47,8 @@ def register(app: typer.Typer) -> None:
     app.add_typer(flags_app, name="flags")
 
     @flags_app.callback()
-    def flags(ctx: typer.Context, db: DbOption = DEFAULT_DB, as_json: JsonOption = False) -> None:
+    def flags(ctx: typer.Context, db: DbOption = DEFAULT_DB, as_json: JsonOption = False,
+              engine: EngineOption = EngineName.duckdb) -> None:
         """Flag children recorded at risk (or not at all) despite evidence of harm; writes harm_flag."""
         if ctx.invoked_subcommand is not None:
             return
@@ -54,7 +56,7 @@ def register(app: typer.Typer) -> None:
         from clearsight.progress import rich_progress
 
         with rich_progress(console, enabled=not as_json) as progress:
-            summary = flags_stage.run(db, progress=progress)
+            summary = flags_stage.run(db, progress=progress, engine=engine.value)
         if as_json:
             _emit(summary)
             return

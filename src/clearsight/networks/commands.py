@@ -17,6 +17,7 @@ import typer
 from rich.console import Console
 from rich.table import Table as RichTable
 
+from clearsight.engine import EngineName, EngineOption
 from clearsight.errors import ClearsightError
 
 console = Console(stderr=True)
@@ -62,6 +63,7 @@ def register(app: typer.Typer) -> None:
         corroboration: Annotated[int, typer.Option(min=0, help="Separate reports an unconfirmed tie needs to "
                                  "count (0: never).")] = 2,
         as_json: JsonOption = False,
+        engine: EngineOption = EngineName.duckdb,
     ) -> None:
         """Find offender groups in the linked persons, offences and intelligence; write the network tables."""
         from clearsight import networks as networks_stage
@@ -73,7 +75,8 @@ def register(app: typer.Typer) -> None:
                                   "--group or --person")
         strengths = ("confirmed", "tentative", "unconfirmed") if with_unconfirmed else ("confirmed", "tentative")
         with rich_progress(console, enabled=not as_json) as progress:
-            summary = networks_stage.run(db, progress=progress, strengths=strengths, corroboration=corroboration)
+            summary = networks_stage.run(db, progress=progress, strengths=strengths, corroboration=corroboration,
+                                         engine=engine.value)
         con = _open(db)
         written: dict[str, str] = {}
         try:

@@ -14,6 +14,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from clearsight.engine import EngineName, EngineOption
 from clearsight.errors import ClearsightError
 
 console = Console(stderr=True)
@@ -48,15 +49,18 @@ def report(out: OutOption, db: DbOption = Path("clearsight.duckdb"), threshold: 
 
 def audit(submissions: Annotated[Path, typer.Argument(help="Folder of submitters' folders, each with profile.yaml.")],
           out: OutOption, db: DbOption = Path("clearsight.duckdb"), threshold: ThresholdOption = 5,
-          pdf: PdfOption = True) -> None:
-    """Ingest, link, find networks, flag harm and write the report, in one command with one progress display."""
+          pdf: PdfOption = True, engine: EngineOption = EngineName.duckdb) -> None:
+    """Ingest, link, find networks, flag harm and write the report, in one command with one progress display.
+
+    ``--engine spark`` runs linkage, the networks graph and the flags rules on Spark (docs/scale.md)."""
     from clearsight import audit as audit_pipeline
     from clearsight.progress import rich_progress
 
     if not submissions.is_dir():
         raise ClearsightError(f"{submissions}: no such folder of submissions")
     with rich_progress(console) as progress:
-        summary = audit_pipeline.run(submissions, db, out, threshold=threshold, pdf=pdf, progress=progress)
+        summary = audit_pipeline.run(submissions, db, out, threshold=threshold, pdf=pdf, progress=progress,
+                                     engine=engine.value)
     console.print("[bold green]Audit finished.[/bold green]")
     for line in summary.lines():
         console.print(f"  {line}", soft_wrap=True)
