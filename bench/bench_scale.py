@@ -4,8 +4,9 @@ Usage: python bench/bench_scale.py [--scales area national:1 national:10] [--spa
 Writes bench/results/scale.json. Each step runs as its own ``clearsight`` process, so that its wall time and
 its peak memory (the child's ru_maxrss, from wait4) are its own: synth, ingest, link, networks, flags,
 report (no PDF: WeasyPrint's time is layout, not data). ``--spark SCALE`` also links a copy of that scale's
-warehouse with ``--engine spark`` using the model the DuckDB run trained, so that the two engines do the
-same work; on one 2-core machine Spark's local mode pays for its JVM and shuffles and is not expected to
+warehouse with ``--engine spark`` using the model the DuckDB run trained, then runs networks and flags on
+that copy with ``--engine spark``, so that the two engines do the same work (and says whether their tables
+are identical); on one 2-core machine Spark's local mode pays for its JVM and shuffles and is not expected to
 win: the figure says what the scale-out path costs before a cluster pays it back (docs/scale.md).
 """
 
@@ -54,10 +55,27 @@ def _record_legal_bases(db: Path) -> None:
         con.close()
 
 
+def _same_results(db: Path, copy: Path) -> dict[str, float]:
+    """1.0 for each network and flag table that is identical on the two engines (0.0 where it differs)."""
+    import duckdb
+
+    same: dict[str, float] = {}
+    for table in ("person_link", "network_edge", "offender_group_member", "harm_flag"):
+        rows = []
+        for path in (db, copy):
+            con = duckdb.connect(str(path), read_only=True)
+            try:
+                rows.append(sorted(map(repr, con.execute(f"SELECT * FROM {table}").fetchall())))
+            finally:
+                con.close()
+        same[table] = float(rows[0] == rows[1])
+    return same
+
+
 def run_scale(scale: str, years: int, scratch: Path, env: dict[str, str], spark: bool) -> dict[str, object]:
     folder = scratch / f"{scale}-{years}"
     db = folder / "w.duckdb"
-    steps: dict[str, dict[str, float]] = {}
+    steps: dict[str, dict[str, float]] = {}  # each step's seconds and peak memory (and the engines' agreement)
     steps["synth"] = _step(["synth", str(folder / "synth"), "--scale", scale, "--years", str(years),
                             "--seed", "1"], env)
     steps["ingest"] = _step(["ingest", str(folder / "synth" / "submissions"), "--db", str(db)], env)
@@ -73,8 +91,13 @@ def run_scale(scale: str, years: int, scratch: Path, env: dict[str, str], spark:
         steps["link_spark_local"] = _step(["link", "--db", str(copy), "--engine", "spark"], env)
     steps["networks"] = _step(["networks", "--db", str(db)], env)
     steps["flags"] = _step(["flags", "--db", str(db)], env)
+    if spark:  # the Spark copy, linked the same way, then the graph and the rules on Spark
+        steps["networks_spark_local"] = _step(["networks", "--db", str(copy), "--engine", "spark"], env)
+        steps["flags_spark_local"] = _step(["flags", "--db", str(copy), "--engine", "spark"], env)
+        steps["same_results_on_both_engines"] = _same_results(db, copy)
     steps["report"] = _step(["report", "--db", str(db), "--out", str(folder / "report"), "--no-pdf"], env)
-    audit = {name: figures for name, figures in steps.items() if name not in ("synth", "link_spark_local")}
+    audit = {name: figures for name, figures in steps.items()
+             if name in ("ingest", "link", "networks", "flags", "report")}
     return {
         "scale": scale, "years": years, "steps": steps,
         "audit_seconds": round(sum(f["seconds"] for f in audit.values()), 1),
@@ -100,7 +123,7 @@ def main() -> None:
     for result in results:
         result["growth_vs_first"] = {
             name: round(figures["seconds"] / max(base["steps"][name]["seconds"], 0.01), 1)
-            for name, figures in result["steps"].items() if name in base["steps"]}
+            for name, figures in result["steps"].items() if name in base["steps"] and "seconds" in figures}
     payload = {"machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
                "note": "each step a separate process; peak_rss_mib is that process's own; the machine may have "
                        "been shared with other work (ratios and growth are the headline)",
