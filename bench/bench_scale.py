@@ -4,8 +4,8 @@ Usage: python bench/bench_scale.py [--scales area national:1 national:10] [--spa
 Writes bench/results/scale.json. Each step runs as its own ``clearsight`` process, so that its wall time and
 its peak memory (the child's ru_maxrss, from wait4) are its own: synth, ingest, link, networks, flags,
 report (no PDF: WeasyPrint's time is layout, not data). ``--spark SCALE`` also links a copy of that scale's
-warehouse with ``--engine spark`` using the model the DuckDB run trained, then runs networks and flags on
-that copy with ``--engine spark``, so that the two engines do the same work (and says whether their tables
+warehouse with ``--engine spark`` using the model the DuckDB run trained, then runs networks, flags and the
+report on that copy with ``--engine spark``, so that the two engines do the same work (and says whether their tables
 are identical); on one 2-core machine Spark's local mode pays for its JVM and shuffles and is not expected to
 win: the figure says what the scale-out path costs before a cluster pays it back (docs/scale.md).
 """
@@ -56,7 +56,7 @@ def _record_legal_bases(db: Path) -> None:
 
 
 def _same_results(db: Path, copy: Path) -> dict[str, float]:
-    """1.0 for each network and flag table that is identical on the two engines (0.0 where it differs)."""
+    """1.0 for each table (persons, networks, flags, the report's tables) identical on both engines, else 0.0."""
     import duckdb
 
     same: dict[str, float] = {}
@@ -69,6 +69,9 @@ def _same_results(db: Path, copy: Path) -> dict[str, float]:
             finally:
                 con.close()
         same[table] = float(rows[0] == rows[1])
+    tables = sorted((db.parent / "report" / "tables").glob("*.csv"))
+    same["report_tables"] = float(bool(tables) and all(
+        (copy.parent / "report" / "tables" / path.name).read_text() == path.read_text() for path in tables))
     return same
 
 
@@ -94,8 +97,11 @@ def run_scale(scale: str, years: int, scratch: Path, env: dict[str, str], spark:
     if spark:  # the Spark copy, linked the same way, then the graph and the rules on Spark
         steps["networks_spark_local"] = _step(["networks", "--db", str(copy), "--engine", "spark"], env)
         steps["flags_spark_local"] = _step(["flags", "--db", str(copy), "--engine", "spark"], env)
-        steps["same_results_on_both_engines"] = _same_results(db, copy)
     steps["report"] = _step(["report", "--db", str(db), "--out", str(folder / "report"), "--no-pdf"], env)
+    if spark:
+        steps["report_spark_local"] = _step(["report", "--db", str(copy), "--out", str(copy.parent / "report"),
+                                             "--no-pdf", "--engine", "spark"], env)
+        steps["same_results_on_both_engines"] = _same_results(db, copy)
     audit = {name: figures for name, figures in steps.items()
              if name in ("ingest", "link", "networks", "flags", "report")}
     return {

@@ -13,7 +13,7 @@ import duckdb
 import pytest
 import sqlglot
 
-from clearsight import engine, flags, ingest, link, networks
+from clearsight import engine, flags, ingest, link, networks, report
 from clearsight import spark as spark_engine
 from clearsight.errors import ClearsightError
 from clearsight.flags.rules import load_rules
@@ -117,7 +117,7 @@ FLAG_TABLES = ("harm_flag", "harm_flag_quote")
 
 @pytest.fixture(scope="module")
 def both_engines(tmp_path_factory: pytest.TempPathFactory, spark) -> tuple[Path, Path]:
-    """A linked 'tiny' warehouse; networks and flags run on one copy on DuckDB, on another on Spark."""
+    """A linked 'tiny' warehouse; networks, flags and the report run on one copy on DuckDB, on another on Spark."""
     root = tmp_path_factory.mktemp("engine-spark")
     synth_run(root / "synth", scale="tiny", years=1, seed=1)
     linked = root / "linked" / "w.duckdb"
@@ -130,6 +130,7 @@ def both_engines(tmp_path_factory: pytest.TempPathFactory, spark) -> tuple[Path,
         shutil.copytree(linked.parent, db.parent)
         networks.run(db, engine=name)
         flags.run(db, engine=name)
+        report.run(db, db.parent / "report", pdf=False, engine=name)
         copies.append(db)
     return copies[0], copies[1]
 
@@ -160,3 +161,14 @@ def test_flags_on_spark_raise_the_same_flags_with_the_same_evidence(both_engines
     assert any('"table": "offence"' in str(row) for row in flagged)  # evidence from a structured (SQL) rule
     for table in FLAG_TABLES:
         assert _rows(on_spark, table) == _rows(on_duckdb, table), table
+
+
+@needs_spark
+@pytest.mark.slow
+def test_the_report_on_spark_publishes_the_same_tables(both_engines: tuple[Path, Path]) -> None:
+    on_duckdb, on_spark = both_engines
+    tables = sorted((on_duckdb.parent / "report" / "tables").glob("*.csv"))
+    assert len(tables) > 20
+    assert any(path.name.startswith("victims_by_") for path in tables)  # the tables r_person feeds
+    for path in tables:
+        assert (on_spark.parent / "report" / "tables" / path.name).read_text() == path.read_text(), path.name

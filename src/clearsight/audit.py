@@ -56,8 +56,8 @@ def run(
 ) -> AuditSummary:
     """Run every stage on ``submissions`` into the warehouse ``db`` and write the report to ``out``.
 
-    ``engine`` is passed to every stage whose ``run`` takes one (linkage, networks, flags: ``spark`` runs
-    their heavy transforms on Apache Spark); ingest and the report run on DuckDB.
+    ``engine`` is passed to every stage whose ``run`` takes one (linkage, networks, flags, the report:
+    ``spark`` runs their heavy transforms on Apache Spark); ingest runs on DuckDB.
     """
     from clearsight import ingest, report
 
@@ -76,6 +76,7 @@ def run(
             summary.on_duckdb.append(name)
         summary.summaries[name] = stage.run(db, **options)
         summary.ran.append(name)
-    summary.summaries["report"] = report.run(db, out, threshold=threshold, progress=progress, pdf=pdf)
+    summary.summaries["report"] = report.run(db, out, threshold=threshold, progress=progress, pdf=pdf,
+                                             engine=engine)
     summary.ran.append("report")
     return summary

@@ -38,13 +38,15 @@ class ReportSummary:
 
 
 def run(db: Path | str, out_dir: Path | str, threshold: int = 5, progress: ProgressCallback = silent,
-        protection: int | None = None, pdf: bool = True, population: Path | str | None = None) -> ReportSummary:
+        protection: int | None = None, pdf: bool = True, population: Path | str | None = None,
+        engine: str = "duckdb") -> ReportSummary:
     """Write the report for the warehouse at ``db`` into ``out_dir``; see the module docstring.
 
     ``population`` is a CSV of official population figures (the columns of the packaged
     ``report/data/population.csv``) to use instead of the packaged ones, e.g. child populations by force.
+    ``engine`` (``duckdb`` or ``spark``) is where the per-person transforms run (``views.create_views``).
     """
     from clearsight.report.pipeline import build_report
 
     return build_report(Path(db), Path(out_dir), threshold, protection or threshold, progress, pdf,
-                        Path(population) if population else None)
+                        Path(population) if population else None, engine)

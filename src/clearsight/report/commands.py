@@ -29,7 +29,8 @@ PopulationOption = Annotated[Path | None, typer.Option(
 
 
 def report(out: OutOption, db: DbOption = Path("clearsight.duckdb"), threshold: ThresholdOption = 5,
-           pdf: PdfOption = True, as_json: JsonOption = False, population: PopulationOption = None) -> None:
+           pdf: PdfOption = True, as_json: JsonOption = False, population: PopulationOption = None,
+           engine: EngineOption = EngineName.duckdb) -> None:
     """Write the audit report (HTML, Excel, PDF, tidy CSV tables, manifest) under disclosure control."""
     from clearsight import report as report_stage
     from clearsight.progress import rich_progress
@@ -37,7 +38,8 @@ def report(out: OutOption, db: DbOption = Path("clearsight.duckdb"), threshold: 
     if not db.is_file():
         raise ClearsightError(f"{db}: no warehouse here; run `clearsight ingest` (or `clearsight audit`) first")
     with rich_progress(console, enabled=not as_json) as progress:
-        summary = report_stage.run(db, out, threshold=threshold, progress=progress, pdf=pdf, population=population)
+        summary = report_stage.run(db, out, threshold=threshold, progress=progress, pdf=pdf, population=population,
+                                    engine=engine.value)
     if as_json:
         typer.echo(json.dumps(asdict(summary), indent=2, sort_keys=True))
         return
@@ -52,7 +54,8 @@ def audit(submissions: Annotated[Path, typer.Argument(help="Folder of submitters
           pdf: PdfOption = True, engine: EngineOption = EngineName.duckdb) -> None:
     """Ingest, link, find networks, flag harm and write the report, in one command with one progress display.
 
-    ``--engine spark`` runs linkage, the networks graph and the flags rules on Spark (docs/scale.md)."""
+    ``--engine spark`` runs linkage, the networks graph, the flags rules and the report's per-person
+    transforms on Spark (docs/scale.md)."""
     from clearsight import audit as audit_pipeline
     from clearsight.progress import rich_progress
 

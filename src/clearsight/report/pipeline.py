@@ -12,6 +12,8 @@ from typing import Any
 
 import duckdb
 
+from clearsight.engine import ENGINES
+from clearsight.engine import make as make_engine
 from clearsight.errors import ClearsightError
 from clearsight.progress import ProgressCallback
 from clearsight.report import ReportSummary
@@ -148,18 +150,24 @@ def _document(con: duckdb.DuckDBPyConnection, published: list[tuple[ReleaseTable
 
 
 def build_report(db: Path, out_dir: Path, threshold: int, protection: int, progress: ProgressCallback,
-                 pdf: bool, population_file: Path | None = None) -> ReportSummary:
-    """Write the report folder (DESIGN.md's contract) for the warehouse at ``db``."""
+                 pdf: bool, population_file: Path | None = None, engine: str = "duckdb") -> ReportSummary:
+    """Write the report folder (DESIGN.md's contract) for the warehouse at ``db``; ``engine`` is where the
+    per-person transforms run (``views.create_views``)."""
     started = time.perf_counter()
     if not db.is_file():
         raise ClearsightError(f"{db}: no warehouse here; run `clearsight ingest` first")
     if threshold < 1:
         raise ClearsightError("the disclosure threshold must be at least 1")
+    if engine not in ENGINES:
+        raise ClearsightError(f"no engine {engine!r}: choose one of {', '.join(ENGINES)}")
     con = duckdb.connect(str(db), read_only=True)
+    runner = None
     try:
         standard = load_standard()
         population = load_population(population_file)
-        create_views(con, standard)
+        runner = make_engine(engine, con)
+        create_views(con, standard, runner)
+        runner.close()  # what follows reads r_person and the views in DuckDB
         extra_specs, missing = optional_specs(con)
         specs = SPECS + care_specs(con, standard) + extra_specs
         sections: dict[str, int] = {}
@@ -188,6 +196,8 @@ def build_report(db: Path, out_dir: Path, threshold: int, protection: int, progr
         document["about"][3:3] = population_about(population)
         inputs = _inputs(con)
     finally:
+        if runner is not None:
+            runner.close()
         con.close()
     steps = 5
     progress("report: writing", 0, steps)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import duckdb
 
+from clearsight.engine import DuckDBEngine, Engine
 from clearsight.standard import Standard
 
 NOT_RECORDED = "Not recorded"
@@ -35,8 +36,12 @@ def person_counting(con: duckdb.DuckDBPyConnection) -> str:
     return "distinct person records (linkage has not run on this warehouse)"
 
 
-def create_views(con: duckdb.DuckDBPyConnection, standard: Standard) -> None:
+def create_views(con: duckdb.DuckDBPyConnection, standard: Standard, on: Engine | None = None) -> None:
     """Create the temporary views ``r_offence``, ``r_involved`` and ``r_person`` the tables read.
+
+    ``on`` is where the per-person transforms (``r_records``, each person's most-recorded characteristic,
+    ``r_person``) run: DuckDB in ``con`` by default, or Spark (``clearsight.engine``); ``r_person`` lands on
+    ``con`` either way, and the report's GROUPING SETS aggregations read it there.
 
     ``r_involved`` keeps offences with no victim or suspect recorded (role NULL), so that offences counted
     beside people are the same offences as everywhere else.
@@ -108,8 +113,10 @@ def create_views(con: duckdb.DuckDBPyConnection, standard: Standard) -> None:
     pick = ("(SELECT person_key, role, {col} AS value, count(*) AS n FROM r_records GROUP BY ALL) "
             "QUALIFY row_number() OVER (PARTITION BY person_key, role ORDER BY value IN ('NR', 'NS'), "
             "value = 'NR', n DESC, value) = 1")
-    con.execute("""
-    CREATE OR REPLACE TEMP TABLE r_records AS
+    on = on or DuckDBEngine(con)
+    # The per-person transforms (they grow with people and records) run on the engine; the views above are
+    # lookups over the current data, read by DuckDB and, where a transform needs one, sent to Spark as is.
+    on.table("r_records", """
     SELECT DISTINCT i.person_key, i.role, i.source, i.person_record_id,
            coalesce(p.sex, 'NR') AS sex, coalesce(p.ethnicity_self_defined, 'NR') AS ethnic,
            coalesce(p.ethnicity_officer_observed, 'NR') AS ic, coalesce(p.nationality, 'NR') AS nationality,
@@ -118,13 +125,11 @@ def create_views(con: duckdb.DuckDBPyConnection, standard: Standard) -> None:
     LEFT JOIN current_person p ON p.source = i.source AND p.record_id = i.person_record_id
          AND p.submission_id = i.person_submission
     WHERE i.role IS NOT NULL
-    """)
+    """, keep=False)
     for column in ("sex", "ethnic", "ic", "nationality", "disability"):
-        con.execute(f"CREATE OR REPLACE TEMP TABLE r_pick_{column} AS SELECT person_key, role, value FROM "
-                    + pick.format(col=column))
+        on.table(f"r_pick_{column}", "SELECT person_key, role, value FROM " + pick.format(col=column), keep=False)
     special = (f"CASE {{0}} WHEN 'NR' THEN '{NOT_RECORDED}' WHEN 'NS' THEN '{NOT_STATED}' ELSE {{1}} END")
-    con.execute(f"""
-    CREATE OR REPLACE TEMP TABLE r_person AS
+    on.table("r_person", f"""
     WITH people AS (
         SELECT person_key, role, min(age_at_offence) AS age, count(DISTINCT source || '|' || record_id) AS offences
         FROM r_involved WHERE role IS NOT NULL GROUP BY ALL)
