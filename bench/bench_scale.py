@@ -60,12 +60,15 @@ def _same_results(db: Path, copy: Path) -> dict[str, float]:
     import duckdb
 
     same: dict[str, float] = {}
-    for table in ("person_link", "network_edge", "offender_group_member", "harm_flag"):
+    selects = {"person_link": "SELECT source, submission_id, record_id, person_id FROM person_link",  # not run_id
+               "network_edge": "SELECT * FROM network_edge", "offender_group_member": "SELECT * FROM "
+               "offender_group_member", "harm_flag": "SELECT * FROM harm_flag"}
+    for table, sql in selects.items():
         rows = []
         for path in (db, copy):
             con = duckdb.connect(str(path), read_only=True)
             try:
-                rows.append(sorted(map(repr, con.execute(f"SELECT * FROM {table}").fetchall())))
+                rows.append(sorted(map(repr, con.execute(sql).fetchall())))
             finally:
                 con.close()
         same[table] = float(rows[0] == rows[1])

@@ -51,6 +51,15 @@ def test_inputs_are_the_tables_read_not_the_ctes() -> None:
                                                         "current_intelligence_entity"}
 
 
+def test_only_the_columns_a_transform_reads_are_named_for_sending() -> None:
+    schema = {"current_person": ["record_id", "submission_id", "ethnicity_self_defined", "religion"],
+              "person_link": ["record_id", "submission_id", "person_id"]}
+    sql = ("WITH p AS (SELECT l.*, c.record_id AS r FROM person_link l JOIN current_person c USING (submission_id)) "
+           "SELECT person_id, r FROM p")
+    assert engine.columns_read(sql, schema) == {"current_person": {"record_id", "submission_id"},
+                                                "person_link": {"record_id", "submission_id", "person_id"}}
+
+
 def test_every_networks_step_and_flags_rule_rewrites_to_valid_spark_sql() -> None:
     for _, sql, _ in graph.STEPS:
         _valid_spark(sql)
@@ -91,9 +100,9 @@ def spark():
 def test_spark_gives_duckdbs_result_and_types(spark) -> None:
     con = duckdb.connect()
     con.execute("""CREATE TABLE t AS SELECT * FROM (VALUES
-        (1, 'a', DATE '2020-01-02', TIMESTAMP '2020-01-02 23:30:00'),
-        (2, 'b', NULL, TIMESTAMP '2021-06-30 00:15:00'),
-        (2, NULL, DATE '2022-03-04', NULL)) v(k, x, d, ts)""")
+        (1, 'a', DATE '2020-01-02', TIMESTAMP '2020-01-02 23:30:00', 'W1'),
+        (2, 'b', NULL, TIMESTAMP '2021-06-30 00:15:00', 'A1'),
+        (2, NULL, DATE '2022-03-04', NULL, 'B2')) v(k, x, d, ts, ethnicity)""")
     sql = ("SELECT k, list_sort(list_distinct(flatten(list([x, 'z']))))[1:2] AS xs, min(d) AS first, "
            "max(CAST(ts AS DATE)) AS day, max(ts) AS last, count(x) AS n FROM t GROUP BY ALL")
     expected = con.execute(f"SELECT * FROM ({sql}) ORDER BY k").fetchall()
@@ -105,6 +114,7 @@ def test_spark_gives_duckdbs_result_and_types(spark) -> None:
                                dt.datetime(2020, 1, 2, 23, 30), 1)
         assert sorted(runner.rows("SELECT k, n FROM result")) == [(1, 1), (2, 1)]  # read back in Spark
         assert runner.shipped_rows == 3
+        assert runner.shipped_columns == {"t": ["k", "x", "d", "ts"]}  # what no transform reads stays here
     finally:
         runner.close()
     assert not spark.catalog.tableExists("result")  # the run's temporary views are dropped

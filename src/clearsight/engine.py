@@ -138,6 +138,28 @@ def inputs(sql: str) -> list[str]:
     return names
 
 
+def columns_read(sql: str, schema: dict[str, list[str]]) -> dict[str, set[str]] | None:
+    """The columns a statement reads from each table it names (``*`` expanded with ``schema``: table to column
+    names), or None where sqlglot cannot resolve them (the caller then sends whole tables)."""
+    import sqlglot
+    from sqlglot import exp
+    from sqlglot.optimizer.qualify import qualify
+    from sqlglot.optimizer.scope import traverse_scope
+
+    try:
+        tree = qualify(sqlglot.parse_one(sql, read="duckdb"), dialect="duckdb", validate_qualify_columns=False,
+                       schema={name: dict.fromkeys(columns, "VARCHAR") for name, columns in schema.items()})
+        read: dict[str, set[str]] = {}
+        for scope in traverse_scope(tree):
+            for column in scope.columns:
+                source = scope.sources.get(column.table)
+                if isinstance(source, exp.Table):
+                    read.setdefault(source.name.lower(), set()).add(column.name.lower())
+    except sqlglot.errors.SqlglotError:
+        return None
+    return read
+
+
 class Engine(Protocol):
     """What a stage asks of an engine; ``con`` is the DuckDB connection the stage works in."""
 
@@ -208,19 +230,43 @@ class SparkEngine:
 
         self.con = con
         self.spark = spark if spark is not None else spark_session.session()
-        self._in_spark: set[str] = set()
+        self._in_spark: set[str] = set()  # every temporary view this engine made in Spark
+        self._made: set[str] = set()  # those computed in Spark (tables and views of transforms)
+        self._shipped: dict[str, set[str]] = {}  # warehouse tables sent, and which of their columns
+        self._columns: dict[str, list[str]] = {}  # every known table's columns, in order
         self._cached: list[Any] = []
-        self.shipped_rows = 0  # rows sent from the warehouse to Spark (for the stage's summary and tests)
+        self.shipped_rows = 0  # rows sent from the warehouse to Spark (for the tests)
+        self.shipped_columns: dict[str, list[str]] = {}  # the columns sent of each warehouse table
 
     def _ship(self, sql: str) -> None:
-        for name in inputs(sql):
-            if name.lower() in self._in_spark:
+        """Send the warehouse tables ``sql`` reads to Spark, each with only the columns it reads (so that what
+        no transform reads, protected characteristics included, never leaves the warehouse)."""
+        names = inputs(sql)
+        schema: dict[str, list[str]] = {}
+        for name in names:
+            key = name.lower()
+            if key in self._columns:
+                schema[key] = self._columns[key]
+            else:
+                schema[key] = [row[0] for row in self.con.execute(f"DESCRIBE SELECT * FROM {name}").fetchall()]
+        read = columns_read(sql, schema)
+        for name in names:
+            key = name.lower()
+            if key in self._made:
+                continue  # made in Spark by an earlier transform, with all its columns
+            wanted = set(schema[key]) if read is None or not read.get(key) else read[key]
+            have = self._shipped.get(key, set())
+            if wanted <= have:
                 continue
-            arrow = _for_spark(self.con.sql(f"SELECT * FROM {name}").to_arrow_table())
-            frame = self.spark.createDataFrame(arrow)
-            frame.createOrReplaceTempView(name)
-            self._in_spark.add(name.lower())
+            columns = [c for c in schema[key] if c.lower() in wanted | have]
+            listed = ", ".join('"' + c.replace('"', '""') + '"' for c in columns)
+            arrow = _for_spark(self.con.sql(f"SELECT {listed} FROM {name}").to_arrow_table())
+            self.spark.createDataFrame(arrow).createOrReplaceTempView(name)
+            self._shipped[key] = {c.lower() for c in columns}
+            self._columns.setdefault(key, schema[key])
+            self._in_spark.add(key)
             self.shipped_rows += arrow.num_rows
+            self.shipped_columns[key] = columns
 
     def _frame(self, sql: str) -> Any:
         self._ship(sql)
@@ -232,7 +278,7 @@ class SparkEngine:
             frame = frame.cache()
             self._cached.append(frame)
         frame.createOrReplaceTempView(name)
-        self._in_spark.add(name.lower())
+        self._made_in_spark(name, frame)
         if not keep:  # an intermediate: Spark computes it inside the transform that reads it
             return
         arrow = _for_duckdb(frame.toArrow())
@@ -247,7 +293,13 @@ class SparkEngine:
         frame = self._frame(sql).cache()  # lazy: computed by the first transform that reads it, then reused
         self._cached.append(frame)
         frame.createOrReplaceTempView(name)
-        self._in_spark.add(name.lower())
+        self._made_in_spark(name, frame)
+
+    def _made_in_spark(self, name: str, frame: Any) -> None:
+        key = name.lower()
+        self._in_spark.add(key)
+        self._made.add(key)
+        self._columns[key] = list(frame.columns)
 
     def rows(self, sql: str) -> list[tuple[Any, ...]]:
         return [tuple(row) for row in self._frame(sql).collect()]
@@ -259,6 +311,9 @@ class SparkEngine:
         for name in self._in_spark:
             self.spark.catalog.dropTempView(name)
         self._in_spark.clear()
+        self._made.clear()
+        self._shipped.clear()
+        self._columns.clear()
 
 
 def make(name: str, con: duckdb.DuckDBPyConnection, spark: Any = None) -> Engine:
