@@ -13,10 +13,12 @@ from clearsight import ingest, synth
 CASCADES = {"REF-MISSING", "KEY-DUPLICATE"}  # consequences of another bad row, or of a file sent twice
 
 
-@pytest.fixture(scope="module")
-def ingested(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, ingest.IngestSummary, duckdb.DuckDBPyConnection]:
+@pytest.fixture(scope="module", params=[11, 3])  # seed 3 sends files twice ("X (copy).csv")
+def ingested(
+    tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> tuple[Path, ingest.IngestSummary, duckdb.DuckDBPyConnection]:
     out = tmp_path_factory.mktemp("synth")
-    synth.run(out, scale="tiny", years=1, seed=11)
+    synth.run(out, scale="tiny", years=1, seed=request.param)
     summary = ingest.run(out / "submissions", out / "w.duckdb")
     return out, summary, duckdb.connect(str(out / "w.duckdb"), read_only=True)
 
@@ -54,3 +56,35 @@ def test_nothing_else_is_quarantined_except_cascades(ingested) -> None:
     ).fetchall()
     unexplained = [(f, r, rules) for f, r, rules in quarantined if (f, r) not in bad and not set(rules) <= CASCADES]
     assert unexplained == []
+
+
+def test_a_file_sent_twice_loads_from_the_original_and_the_copy_is_quarantined(ingested) -> None:
+    out, _, con = ingested
+    with (out / "truth" / "returns.csv").open() as handle:
+        sent_twice = [row for row in csv.DictReader(handle) if row["duplicate_files"]]
+    with (out / "truth" / "bad_rows.csv").open() as handle:
+        bad = {(row["file"], int(row["row"])) for row in csv.DictReader(handle)}
+    for ret in sent_twice:
+        copy = f"{ret['source']}/{ret['label']}/{ret['duplicate_files']}"
+        original = copy.replace(" (copy)", "")
+        sheets = con.execute(
+            "SELECT file_name || coalesce('#' || sheet, ''), rows_in, rows_quarantined FROM submission_file "
+            "WHERE file_name = ? AND table_name IS NOT NULL",
+            [copy],
+        ).fetchall()
+        assert sheets and all(rows_in == quarantined for _, rows_in, quarantined in sheets), sheets
+        for name, rows_in, _ in sheets:
+            messages = con.execute(
+                "SELECT DISTINCT message FROM validation_issue WHERE file_name = ? AND rule_code = 'KEY-DUPLICATE'",
+                [name],
+            ).fetchall()
+            assert rows_in == 0 or (messages and all(" of " + original in m for (m,) in messages)), (name, messages)
+        repeated = con.execute(
+            "SELECT file_name, row_number FROM validation_issue WHERE split_part(file_name, '#', 1) = ? "
+            "AND rule_code = 'KEY-DUPLICATE'",
+            [original],
+        ).fetchall()
+        assert all(key in bad for key in repeated), "the original's rows load, bar rows made bad on purpose"
+        for table in ("offence", "referral"):
+            loaded = f"SELECT count(*) FROM {table} WHERE split_part(file_name, '#', 1) = ?"
+            assert con.execute(loaded, [copy]).fetchone()[0] == 0
