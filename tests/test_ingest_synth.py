@@ -88,3 +88,33 @@ def test_a_file_sent_twice_loads_from_the_original_and_the_copy_is_quarantined(i
         for table in ("offence", "referral"):
             loaded = f"SELECT count(*) FROM {table} WHERE split_part(file_name, '#', 1) = ?"
             assert con.execute(loaded, [copy]).fetchone()[0] == 0
+
+
+def test_workbooks_read_in_worker_processes_give_the_same_warehouse_and_vault(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from clearsight.ingest import load
+    from clearsight.vault import Vault, load_key
+
+    synth.run(tmp_path / "s", scale="tiny", years=1, seed=3)
+    contents = []
+    for label, threshold in (("pool", 1), ("inline", 10**9)):
+        monkeypatch.setattr(load, "WORKBOOKS_FOR_PROCESSES", threshold)
+        db = tmp_path / f"{label}.duckdb"
+        summary = ingest.run(tmp_path / "s" / "submissions", db)
+        con = duckdb.connect(str(db), read_only=True)
+        tables = [r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() ORDER BY 1").fetchall()]
+        rows = {
+            t: con.execute(f'SELECT * EXCLUDE (loaded_at) FROM "{t}" ORDER BY ALL').fetchall()
+            if t == "submission"
+            else con.execute(f'SELECT * FROM "{t}" ORDER BY ALL').fetchall()
+            for t in tables
+        }
+        con.close()
+        with Vault.open(db, load_key(), read_only=True) as vault:
+            names = [r[0] for r in vault.con.execute("SELECT DISTINCT table_name FROM identity").fetchall()]
+            sealed = sorted(str(r) for t in names for r in vault.iter_records(t))
+        contents.append((summary.returns, rows, sealed))
+    assert sum(1 for p in (tmp_path / "s" / "submissions").rglob("*.xlsx")) >= 2
+    assert contents[0][1]["person"] and contents[0][2]
+    assert contents[0] == contents[1]
