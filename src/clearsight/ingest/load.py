@@ -53,6 +53,7 @@ class FileResult:
     unknown_columns: list[str] = field(default_factory=list)
     missing_columns: list[str] = field(default_factory=list)
     unmapped_codes: dict[str, int] = field(default_factory=dict)
+    copy_of: str | None = None  # the file of the return with the same bytes, sent before this one
 
 
 @dataclass
@@ -230,6 +231,7 @@ def _read_all(
     files: list[_File] = []
     formats = Formats()
     for ret_key, (ret, result) in enumerate(batch):
+        copies = ret.copies()
         for item in ret.unmapped:
             result.files.append(FileResult(item.name, None, rejected="FILE-UNMAPPED: no entry of the profile matches"))
         for item in ret.files:
@@ -239,7 +241,7 @@ def _read_all(
             else:
                 sheets = [_read_one(item, mapping) for mapping in item.mappings]
             for mapping, raw in zip(item.mappings, sheets, strict=True):
-                file_result = FileResult(_label(item, mapping), mapping.table)
+                file_result = FileResult(_label(item, mapping), mapping.table, copy_of=copies.get(item.name))
                 result.files.append(file_result)
                 if isinstance(raw, tuple):
                     file_result.rejected = f"{raw[0]}: {raw[1]}"

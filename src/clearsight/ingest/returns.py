@@ -52,6 +52,18 @@ class Return:
         return f"{self.profile.submitter_code}-{self.label}-{digest.hexdigest()[:12]}"
 
 
+    def copies(self) -> dict[str, str]:
+        """Each file with the same bytes as one before it in file order ("X (copy).csv" after "X.csv"),
+        mapped to the name of that first file: its rows load, the copy's are KEY-DUPLICATE."""
+        first: dict[str, str] = {}
+        found = {}
+        for item in sorted(self.files + self.unmapped, key=lambda f: file_order(f.name)):
+            original = first.setdefault(item.sha256, item.name)
+            if original != item.name:
+                found[item.name] = original
+        return found
+
+
 def sha256_of(path: Path) -> str:
     """Checksum of a file's bytes, read in blocks so that large files need no memory."""
     digest = hashlib.sha256()
