@@ -118,3 +118,38 @@ def test_workbooks_read_in_worker_processes_give_the_same_warehouse_and_vault(
     assert sum(1 for p in (tmp_path / "s" / "submissions").rglob("*.xlsx")) >= 2
     assert contents[0][1]["person"] and contents[0][2]
     assert contents[0] == contents[1]
+
+
+@pytest.mark.skipif(not Path("/proc/self/cmdline").exists(), reason="lists processes through /proc")
+def test_a_killed_ingest_leaves_no_workbook_worker_behind(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+    import time
+
+    synth.run(tmp_path / "s", scale="tiny", years=1, seed=3)
+    db, submissions = tmp_path / "killed.duckdb", tmp_path / "s" / "submissions"
+    script = (
+        "from pathlib import Path; from clearsight import ingest; from clearsight.ingest import load; "
+        f"load.WORKBOOKS_FOR_PROCESSES = 1; ingest.run(Path({str(submissions)!r}), Path({str(db)!r}))"
+    )
+    env = {**os.environ, "CLEARSIGHT_FAULT": "after-first-insert"}
+    quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}  # a survivor would hold a pipe open
+    assert subprocess.run([sys.executable, "-c", script], env=env, **quiet).returncode == -9
+
+    def survivors() -> list[str]:
+        found = []
+        for entry in Path("/proc").iterdir():
+            try:
+                if entry.name.isdigit() and str(db) in (entry / "cmdline").read_bytes().decode(errors="replace"):
+                    found.append(entry.name)
+            except OSError:
+                continue
+        return found
+
+    deadline = time.monotonic() + 10
+    while survivors() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert survivors() == []
+    summary = ingest.run(submissions, db)
+    assert summary.returns_loaded == summary.returns_found > 0

@@ -11,6 +11,8 @@ from __future__ import annotations
 import multiprocessing
 import os
 import signal
+import threading
+import time
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
@@ -95,7 +97,8 @@ def load_returns(
     """Validate and load every return; a return already loaded (same files) or locked is skipped.
 
     While one batch is validated and written (DuckDB, which runs outside Python's lock), a reader thread
-    already reads and normalises the next, so that on two cores reading and SQL overlap. Batches are still
+    already reads and normalises the next, so that on two cores reading and SQL overlap; workbooks are
+    parsed in a worker process, because calamine holds Python's lock while it parses. Batches are still
     loaded one after another, each in its own transaction.
     """
     results: list[ReturnResult] = []
@@ -192,7 +195,24 @@ def _workbook_pool() -> ProcessPoolExecutor:
     tables; they never touch the warehouse, and exit without running the parent's cleanup.
     """
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-    return ProcessPoolExecutor(WORKBOOK_PROCESSES, mp_context=multiprocessing.get_context(method))
+    return ProcessPoolExecutor(
+        WORKBOOK_PROCESSES,
+        mp_context=multiprocessing.get_context(method),
+        initializer=_exit_with_parent,
+        initargs=(os.getpid(),),
+    )
+
+
+def _exit_with_parent(parent: int) -> None:
+    """In a worker: exit when the ingest that started it is gone (killed with ``kill -9``, say), rather
+    than wait for work forever."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True, name="clearsight-parent-watch").start()
 
 
 def _is_workbook(item: ReturnFile) -> bool:
