@@ -10,6 +10,7 @@ import duckdb
 import pytest
 
 from clearsight import ingest
+from clearsight.ingest.returns import file_order
 from submission_builder import FORCE, force_profile, link, offence, person, write_return
 
 
@@ -230,3 +231,57 @@ def test_a_locked_return_is_not_superseded_until_unlocked(tmp_path: Path) -> Non
     refused = _ingest(root, db)
     assert refused.returns_refused_locked == 1 and refused.rows_loaded == 0
     assert any("locked" in problem for problem in refused.problems)
+
+
+def test_a_file_sent_twice_loads_the_original_and_quarantines_the_copy(tmp_path: Path) -> None:
+    force_profile(tmp_path / "subs")
+    folder = write_return(tmp_path / "subs", "2024", [person("P1")], [offence("C1"), offence("C2")], [link("C1", "P1")])
+    # "offences (copy).csv" sorts before "offences.csv" as plain text (a space before a dot)
+    (folder / "offences (copy).csv").write_bytes((folder / "offences.csv").read_bytes())
+    summary = _ingest(tmp_path / "subs", tmp_path / "w.duckdb")
+    by_file = {f["file"]: f for f in summary.returns[0]["files"]}
+    original, copy = by_file[f"{FORCE}/2024/offences.csv"], by_file[f"{FORCE}/2024/offences (copy).csv"]
+    assert (original["rows_loaded"], original["rows_quarantined"]) == (2, 0)
+    assert (copy["rows_loaded"], copy["rows_quarantined"]) == (0, 2)
+    assert copy["rules"] == {"KEY-DUPLICATE": 2}
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    assert con.execute("SELECT list(DISTINCT file_name) FROM offence").fetchone()[0] == [f"{FORCE}/2024/offences.csv"]
+    messages = con.execute(
+        "SELECT message FROM validation_issue WHERE rule_code = 'KEY-DUPLICATE' ORDER BY row_number"
+    ).fetchall()
+    assert messages == [(f"the same record as row {n} of {FORCE}/2024/offences.csv",) for n in (1, 2)]
+    assert con.execute("SELECT file_name, message FROM file_issue WHERE issue_code = 'FILE-DUPLICATE'").fetchall() == [
+        (
+            f"{FORCE}/2024/offences (copy).csv",
+            f"a copy of {FORCE}/2024/offences.csv (the same bytes), sent twice: the rows of "
+            f"{FORCE}/2024/offences.csv are loaded and each row of this copy is quarantined as KEY-DUPLICATE",
+        )
+    ]
+
+
+def test_files_of_a_return_are_read_in_natural_order_with_each_copy_after_its_original() -> None:
+    names = ["offences_10.csv", "offences_2 (copy).csv", "Copy of offences_2.csv", "offences_2.csv", "links.csv"]
+    ordered = sorted(names, key=file_order)
+    assert ordered[:2] == ["links.csv", "offences_2.csv"]
+    assert set(ordered[2:4]) == {"offences_2 (copy).csv", "Copy of offences_2.csv"}
+    assert ordered[4] == "offences_10.csv"
+
+
+def test_the_ingest_command_lists_only_files_that_need_attention_and_says_why(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from clearsight.cli import app
+
+    force_profile(tmp_path / "subs")
+    folder = write_return(tmp_path / "subs", "2024", [person("P1")], [offence("C1")], [link("C1", "P1")])
+    (folder / "offences (copy).csv").write_bytes((folder / "offences.csv").read_bytes())
+    done = CliRunner().invoke(
+        app, ["ingest", str(tmp_path / "subs"), "--db", str(tmp_path / "w.duckdb")], env={"COLUMNS": "400"}
+    )
+    assert done.exit_code == 0, done.output
+    assert "Files that need attention: 1 of 4 files and sheets" in done.output
+    assert f"a copy of {FORCE}/2024/offences.csv, sent twice" in done.output
+    assert "KEY-DUPLICATE: 1" in done.output
+    assert "persons.csv" not in done.output, "a file that loaded in full is not listed"
+    assert "clearsight quarantine --db" in done.output
+    assert "rows: 4 in = 3 loaded + 1 quarantined" in done.output

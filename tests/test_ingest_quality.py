@@ -134,6 +134,9 @@ def test_quality_command(warehouse: Path, tmp_path: Path) -> None:
     result = runner.invoke(app, ["quality", "--db", str(warehouse), "--out", str(tmp_path / "q.csv")])
     assert result.exit_code == 0, result.output
     assert "Greater Manchester Police" in result.stdout and (tmp_path / "q.csv").is_file()
+    # each headline column is explained under the table, for an analyst reading it without the docs
+    assert "rows valid: share of the return's rows loaded" in result.output
+    assert "A blank cell: the measure does not apply" in result.output
     as_json = runner.invoke(app, ["quality", "--db", str(warehouse), "--json"])
     assert as_json.exit_code == 0
     assert {"measure": "offence.cse_flag.use", "value": 0.5}.items() <= next(

@@ -226,20 +226,60 @@ def ingest(
     if as_json:
         _emit_json(summary)
         return
-    grid = RichTable(title="Files ingested (rows in = loaded + quarantined)")
-    for column in ("file", "table", "rows in", "loaded", "quarantined", "warnings", "note"):
-        numeric = column in ("rows in", "loaded", "quarantined", "warnings")
-        grid.add_column(column, justify="right" if numeric else "left")
-    for ret in summary.returns:
-        for item in ret["files"]:
-            note = item["rejected"] or ("already loaded" if ret["status"] != "loaded" else "")
-            if item["unknown_columns"]:
-                note = (note + "; " if note else "") + f"unknown columns: {', '.join(item['unknown_columns'])}"
-            grid.add_row(item["file"], item["table"] or "", f"{item['rows_in']:,}", f"{item['rows_loaded']:,}",
-                          f"{item['rows_quarantined']:,}", f"{item['rows_with_warnings']:,}", note)
-    Console().print(grid)
+    _show_ingest(summary, db)
+
+
+def _show_ingest(summary: Any, db: Path) -> None:
+    """What an analyst needs first: the totals, then only the files that need attention, with why."""
+    files = [(ret, item) for ret in summary.returns for item in ret["files"]]
+    attention = [
+        (ret, item)
+        for ret, item in files
+        if item["rejected"] or item["rows_quarantined"] or item["unknown_columns"] or item["missing_columns"]
+    ]
+    if files and not attention:
+        console.print(f"  Every one of the {len(files):,} files and sheets loaded in full.")
+    if attention:
+        _show_attention(attention, len(files), db)
     for line in summary.lines():
-        console.print(f"  {line}")
+        console.print(f"  {escape(line)}")
+
+
+def _show_attention(attention: list[tuple[dict, dict]], files: int, db: Path) -> None:
+    grid = RichTable(
+        title=f"Files that need attention: {len(attention):,} of {files:,} files and sheets "
+        "(rows in = loaded + quarantined; --json lists every file)"
+    )
+    for column in ("file", "table", "rows in", "loaded", "quarantined", "why (rule: times broken)"):
+        numeric = column in ("rows in", "loaded", "quarantined")
+        grid.add_column(column, justify="right" if numeric else "left", overflow="fold")
+    for ret, item in attention:
+        reasons = []
+        if item["copy_of"]:
+            reasons.append(f"a copy of {item['copy_of']}, sent twice: that file's rows are loaded, not this copy's")
+        if item["rejected"]:
+            reasons.append(f"not read: {item['rejected']}")
+        if ret["status"] != "loaded":
+            reasons.append(ret["status"])
+        reasons += [f"{code}: {n:,}" for code, n in sorted(item["rules"].items(), key=lambda r: (-r[1], r[0]))[:4]]
+        if item["unknown_columns"]:
+            reasons.append(f"columns not in the profile, not loaded: {', '.join(item['unknown_columns'])}")
+        if item["missing_columns"]:
+            reasons.append(f"required fields with no column: {', '.join(item['missing_columns'])}")
+        grid.add_row(
+            escape(item["file"]),
+            item["table"] or "",
+            f"{item['rows_in']:,}",
+            f"{item['rows_loaded']:,}",
+            f"{item['rows_quarantined']:,}",
+            escape("; ".join(reasons)),
+        )
+    Console().print(grid)
+    console.print(
+        f"  Each rule is explained by `clearsight rules`. For every quarantined row with its reasons: "
+        f"`clearsight quarantine --db {db} --out quarantine.xlsx` (one sheet a submitter can fix from); "
+        f"for each return's data quality: `clearsight quality --db {db}`."
+    )
 
 
 @app.command()

@@ -84,6 +84,7 @@ def run(submissions: Path, db: Path, progress: ProgressCallback = silent) -> Ing
         raise ClearsightError(str(error)) from error
     summary = IngestSummary(db=str(db), returns_found=len(returns), problems=problems)
     con = connect(db)
+    con.execute("SET enable_progress_bar = false")  # DuckDB's own bars would break into the summary
     try:
         for result in load_returns(con, returns, standard, str(db), progress):
             _add(summary, result)

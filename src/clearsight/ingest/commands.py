@@ -40,6 +40,17 @@ HEADLINE_MEASURES = (
     ("referral.recorded_status.complete", "recorded status"),
 )
 
+QUALITY_LEGEND = (
+    "rows valid: share of the return's rows loaded, not quarantined (`clearsight quarantine` lists the rest).",
+    "days late: days after the deadline that the return was received (0: on time).",
+    "victim / suspect ethnicity: share of people with a self-defined ethnicity code; NR: not recorded (or "
+    "left blank); NS: the person was asked and declined. For suspects the three columns add up to 100%.",
+    "CSE flag use: share of CSA offences also flagged CSE. location: share of offences with a location type; "
+    "recorded status: share of referrals with a recorded status (NR and NS not counted as recorded).",
+    "A blank cell: the measure does not apply to the body (a council records no offences, a force no "
+    "referrals) or the return has no such records.",
+)
+
 
 def _emit_json(payload: Any) -> None:
     if isinstance(payload, list):
@@ -96,6 +107,8 @@ def quality(
     for (code, name, period), measures in cells.items():
         grid.add_row(code, name, period, *(measures.get(measure, "") for measure, _ in HEADLINE_MEASURES))
     Console().print(grid)
+    for line in QUALITY_LEGEND:
+        console.print(f"  {line}")
     console.print(f"  {len(rows):,} measures for {len(cells)} returns"
                   + (f"; all written to {out}" if out else "; --out FILE.csv writes them all"))
 

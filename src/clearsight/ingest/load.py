@@ -8,9 +8,12 @@ rows in = rows loaded + rows quarantined.
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import signal
-from concurrent.futures import ThreadPoolExecutor
+import threading
+import time
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -22,7 +25,7 @@ from clearsight.ingest.identifiers import BatchVault
 from clearsight.ingest.normalise import normalise
 from clearsight.ingest.outcome import count_outcomes, record_submissions, write_quarantine
 from clearsight.ingest.profile import FileMapping
-from clearsight.ingest.readers import ROW, FileRejected, RawTable, read_file
+from clearsight.ingest.readers import ROW, FileRejected, RawTable, read_file, read_workbook
 from clearsight.ingest.register import locked_periods
 from clearsight.ingest.returns import Return, ReturnFile
 from clearsight.ingest.validate import ColumnReport, Formats, ident, match_columns, quote, validate_table
@@ -31,6 +34,8 @@ from clearsight.standard import Standard, Table
 from clearsight.warehouse import LINEAGE_COLUMNS
 
 BATCH_BYTES = 32 * 1024 * 1024  # files per transaction: bounds memory, and lets reading overlap SQL
+WORKBOOK_PROCESSES = 1  # workbooks are parsed in another process: calamine holds Python's lock while it parses
+WORKBOOKS_FOR_PROCESSES = 8  # fewer workbooks than this are read in this process (starting one costs ~1 s)
 
 
 @dataclass
@@ -50,6 +55,7 @@ class FileResult:
     unknown_columns: list[str] = field(default_factory=list)
     missing_columns: list[str] = field(default_factory=list)
     unmapped_codes: dict[str, int] = field(default_factory=dict)
+    copy_of: str | None = None  # the file of the return with the same bytes, sent before this one
 
 
 @dataclass
@@ -91,7 +97,8 @@ def load_returns(
     """Validate and load every return; a return already loaded (same files) or locked is skipped.
 
     While one batch is validated and written (DuckDB, which runs outside Python's lock), a reader thread
-    already reads and normalises the next, so that on two cores reading and SQL overlap. Batches are still
+    already reads and normalises the next, so that on two cores reading and SQL overlap; workbooks are
+    parsed in a worker process, because calamine holds Python's lock while it parses. Batches are still
     loaded one after another, each in its own transaction.
     """
     results: list[ReturnResult] = []
@@ -115,16 +122,32 @@ def load_returns(
             size += sum(f.path.stat().st_size for f in ret.files)
     batches = [batch for batch in batches if batch]
     done = len(returns) - sum(len(batch) for batch in batches)
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="clearsight-read") as reader:
-        pending = reader.submit(_read_all, batches[0], standard) if batches else None
-        for number, batch in enumerate(batches):
-            assert pending is not None
-            files, formats = pending.result()
-            following = batches[number + 1] if number + 1 < len(batches) else None
-            pending = reader.submit(_read_all, following, standard) if following else None
-            _load_batch(con, batch, files, formats, standard, db_path)
-            done += len(batch)
-            progress("ingest returns", done, len(returns))
+    workbooks = sum(1 for batch in batches for ret, _ in batch for item in ret.files if _is_workbook(item))
+    pool = _workbook_pool() if workbooks >= WORKBOOKS_FOR_PROCESSES else None
+    # Workbooks of this batch and the next are parsed by the pool while the reader thread reads the flat
+    # files and the main thread validates and writes: three streams of work on two cores.
+    parsed = [_submit_workbooks(batch, pool) if number < 2 else None for number, batch in enumerate(batches)]
+    try:
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="clearsight-read") as reader:
+            pending = reader.submit(_read_all, batches[0], standard, parsed[0]) if batches else None
+            for number, batch in enumerate(batches):
+                assert pending is not None
+                files, formats = pending.result()
+                parsed[number] = None
+                if number + 2 < len(batches):
+                    parsed[number + 2] = _submit_workbooks(batches[number + 2], pool)
+                following = number + 1 if number + 1 < len(batches) else None
+                pending = (
+                    reader.submit(_read_all, batches[following], standard, parsed[following])
+                    if following is not None
+                    else None
+                )
+                _load_batch(con, batch, files, formats, standard, db_path)
+                done += len(batch)
+                progress("ingest returns", done, len(returns))
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
     return results
 
 
@@ -164,23 +187,84 @@ def _label(item: ReturnFile, mapping: FileMapping) -> str:
     return f"{item.name}#{mapping.sheet}" if mapping.format == "xlsx" else item.name
 
 
-def _read_all(batch: list[tuple[Return, ReturnResult]], standard: Standard) -> tuple[list[_File], Formats]:
+def _workbook_pool() -> ProcessPoolExecutor:
+    """Worker processes for workbooks, forked at the first submit, before the reader thread starts.
+
+    Fork, where there is one, because a spawned worker re-runs the caller's main script (a script without
+    an ``if __name__ == "__main__"`` guard would run again). The workers only parse workbooks into Arrow
+    tables; they never touch the warehouse, and exit without running the parent's cleanup.
+    """
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    return ProcessPoolExecutor(
+        WORKBOOK_PROCESSES,
+        mp_context=multiprocessing.get_context(method),
+        initializer=_exit_with_parent,
+        initargs=(os.getpid(),),
+    )
+
+
+def _exit_with_parent(parent: int) -> None:
+    """In a worker: exit when the ingest that started it is gone (killed with ``kill -9``, say), rather
+    than wait for work forever."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True, name="clearsight-parent-watch").start()
+
+
+def _is_workbook(item: ReturnFile) -> bool:
+    return bool(item.mappings) and item.mappings[0].format == "xlsx"
+
+
+_Sheets = list[RawTable | tuple[str, str]]
+
+
+def _submit_workbooks(
+    batch: list[tuple[Return, ReturnResult]], pool: ProcessPoolExecutor | None
+) -> dict[str, Future[_Sheets]]:
+    """Start parsing the batch's workbooks in the pool (nothing to start without one)."""
+    if pool is None:
+        return {}
+    return {
+        item.name: pool.submit(read_workbook, item.path, item.mappings)
+        for ret, _ in batch
+        for item in ret.files
+        if _is_workbook(item)
+    }
+
+
+def _read_one(item: ReturnFile, mapping: FileMapping) -> RawTable | tuple[str, str]:
+    try:
+        return read_file(item.path, mapping)
+    except FileRejected as error:
+        return (error.code, error.message)
+    except (OSError, UnicodeDecodeError, ValueError) as error:
+        return ("FILE-UNREADABLE", type(error).__name__)
+
+
+def _read_all(
+    batch: list[tuple[Return, ReturnResult]], standard: Standard, parsed: dict[str, Future[_Sheets]] | None = None
+) -> tuple[list[_File], Formats]:
     files: list[_File] = []
     formats = Formats()
     for ret_key, (ret, result) in enumerate(batch):
+        copies = ret.copies()
         for item in ret.unmapped:
             result.files.append(FileResult(item.name, None, rejected="FILE-UNMAPPED: no entry of the profile matches"))
         for item in ret.files:
-            for mapping in item.mappings:
-                file_result = FileResult(_label(item, mapping), mapping.table)
+            if _is_workbook(item):
+                future = (parsed or {}).get(item.name)
+                sheets = future.result() if future is not None else read_workbook(item.path, item.mappings)
+            else:
+                sheets = [_read_one(item, mapping) for mapping in item.mappings]
+            for mapping, raw in zip(item.mappings, sheets, strict=True):
+                file_result = FileResult(_label(item, mapping), mapping.table, copy_of=copies.get(item.name))
                 result.files.append(file_result)
-                try:
-                    raw = read_file(item.path, mapping)
-                except FileRejected as error:
-                    file_result.rejected = f"{error.code}: {error.message}"
-                    continue
-                except (OSError, UnicodeDecodeError, ValueError) as error:
-                    file_result.rejected = f"FILE-UNREADABLE: {type(error).__name__}"
+                if isinstance(raw, tuple):
+                    file_result.rejected = f"{raw[0]}: {raw[1]}"
                     continue
                 table = standard.table(mapping.table)
                 columns = match_columns(raw, mapping, table)

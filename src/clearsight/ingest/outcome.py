@@ -8,7 +8,6 @@ rows loaded + rows quarantined) and the ``submission``, ``submission_file`` and 
 from __future__ import annotations
 
 import json
-from collections import Counter
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -133,12 +132,7 @@ def record_submissions(
             if res.rejected:
                 code, _, message = res.rejected.partition(": ")
                 issue_rows.append((sid, res.file, code, None, 0, message))
-        seen = Counter(hashes.values())
-        issue_rows += [
-            (sid, name, "FILE-DUPLICATE", None, 0, "same bytes as another file of the return")
-            for name, digest in sorted(hashes.items())
-            if seen[digest] > 1
-        ]
+        issue_rows += _copies(sid, ret)
         totals = [sum(getattr(r, n) for r in result.files) for n in ("rows_in", "rows_loaded", "rows_quarantined")]
         info = ret.info
         submission_rows.append(
@@ -158,6 +152,22 @@ def record_submissions(
         )
     for table, rows in (("submission_file", file_rows), ("file_issue", issue_rows), ("submission", submission_rows)):
         _insert_rows(con, table, rows)
+
+
+def _copies(sid: str, ret: Return) -> list[tuple]:
+    """A file sent twice: the copy is named with the file it copies (whose rows are the ones loaded)."""
+    return [
+        (
+            sid,
+            name,
+            "FILE-DUPLICATE",
+            None,
+            0,
+            f"a copy of {original} (the same bytes), sent twice: the rows of {original} are loaded and "
+            "each row of this copy is quarantined as KEY-DUPLICATE",
+        )
+        for name, original in ret.copies().items()
+    ]
 
 
 def _insert_rows(con: duckdb.DuckDBPyConnection, table: str, rows: list[tuple]) -> None:

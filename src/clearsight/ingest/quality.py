@@ -149,7 +149,8 @@ SELECT * FROM (
     FROM validation_issue v
     UNION ALL
     SELECT s.submitter_code, i.submission_id, i.file_name, f.table_name, NULL, i.subject, NULL, i.issue_code,
-           CASE WHEN i.issue_code LIKE 'FILE-%' THEN 'error' ELSE 'warning' END, i.message
+           CASE WHEN i.issue_code LIKE 'FILE-%' AND i.issue_code <> 'FILE-DUPLICATE' THEN 'error' ELSE 'warning' END,
+           i.message
     FROM file_issue i JOIN submission s USING (submission_id)
     LEFT JOIN (SELECT DISTINCT submission_id, file_name || coalesce('#' || sheet, '') AS file_name, table_name
                FROM submission_file) f USING (submission_id, file_name)

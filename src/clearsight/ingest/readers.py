@@ -52,12 +52,16 @@ class RawTable:
     delimiter: str | None = None
 
 
-def read_file(path: Path, mapping: FileMapping) -> RawTable:
-    """Read ``path`` as the profile entry says; raise ``FileRejected`` when it cannot be a table."""
+def _check_file(path: Path) -> None:
     if not path.is_file():
         raise FileRejected("FILE-MISSING", "the file does not exist")
     if path.stat().st_size == 0:
         raise FileRejected("FILE-EMPTY", "the file is empty")
+
+
+def read_file(path: Path, mapping: FileMapping) -> RawTable:
+    """Read ``path`` as the profile entry says; raise ``FileRejected`` when it cannot be a table."""
+    _check_file(path)
     readers = {"csv": _read_csv, "xlsx": _read_xlsx, "json": _read_json, "parquet": _read_parquet}
     return readers[mapping.format](path, mapping)
 
@@ -222,14 +226,19 @@ def _cell_text(value: object, mapping: FileMapping) -> str:
     return str(value).strip() if isinstance(value, str) else str(value)
 
 
-def _read_xlsx(path: Path, mapping: FileMapping) -> RawTable:
+def _open_workbook(path: Path):  # noqa: ANN202 (python_calamine is imported lazily)
     from python_calamine import CalamineWorkbook
 
     _check_zip(path)
     try:
-        workbook = CalamineWorkbook.from_path(str(path))
+        return CalamineWorkbook.from_path(str(path))
     except Exception as error:  # calamine raises its own error types for corrupt workbooks
         raise FileRejected("FILE-NOT-XLSX", f"the workbook could not be opened: {error}") from error
+
+
+def _read_xlsx(path: Path, mapping: FileMapping, workbook: object = None) -> RawTable:
+    if workbook is None:
+        workbook = _open_workbook(path)
     if mapping.sheet not in workbook.sheet_names:
         sheets = ", ".join(workbook.sheet_names)
         raise FileRejected("FILE-NO-SHEET", f"the workbook has no sheet {mapping.sheet!r} (sheets: {sheets})")
@@ -265,6 +274,27 @@ def _read_xlsx(path: Path, mapping: FileMapping) -> RawTable:
     else:
         rows = list(range(1, count + 1))
     return RawTable(header, _with_rows(columns, header, rows), count, malformed)
+
+
+def read_workbook(path: Path, mappings: list[FileMapping]) -> list[RawTable | tuple[str, str]]:
+    """Every mapped sheet of one workbook, opened once: a table per sheet, or (code, message) for a sheet
+    that cannot be read. Runs in a worker process (see ``load``), so nothing is raised across it."""
+    try:
+        _check_file(path)
+        workbook = _open_workbook(path)
+    except FileRejected as error:
+        return [(error.code, error.message)] * len(mappings)
+    except (OSError, UnicodeDecodeError, ValueError) as error:
+        return [("FILE-UNREADABLE", type(error).__name__)] * len(mappings)
+    results: list[RawTable | tuple[str, str]] = []
+    for mapping in mappings:
+        try:
+            results.append(_read_xlsx(path, mapping, workbook))
+        except FileRejected as error:
+            results.append((error.code, error.message))
+        except (OSError, UnicodeDecodeError, ValueError) as error:
+            results.append(("FILE-UNREADABLE", type(error).__name__))
+    return results
 
 
 def _column_text(column: tuple, mapping: FileMapping) -> list[str]:
