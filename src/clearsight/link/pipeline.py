@@ -21,7 +21,7 @@ from clearsight.link.cluster import Clusters, cluster
 from clearsight.link.features import INPUT_COLUMNS
 from clearsight.link.incremental import prior_clusters, require_prior, score_new
 from clearsight.link.model import MODEL_VERSION, dates_reliable
-from clearsight.link.scoring import score
+from clearsight.link.scoring import score, scratch_connection
 from clearsight.progress import ProgressCallback, silent
 from clearsight.vault import Vault, load_key
 from clearsight.warehouse import connect
@@ -98,7 +98,8 @@ def run(
     key = load_key(key_file)
     summary = LinkSummary(str(db), uuid.uuid4().hex[:12], MODEL_VERSION, False, str(model_dir_for(Path(db))))
     con = connect(db)
-    mem = duckdb.connect()
+    scratch = scratch_connection()
+    mem = scratch.__enter__()
     try:
         if require_legal_basis:
             sources = {r[0] for r in con.execute("SELECT DISTINCT source FROM current_person").fetchall()}
@@ -143,7 +144,7 @@ def run(
         store.write(con, mem, links, run_row, refused, append_evidence=incremental)
         progress("link: write", 4, 4)
     finally:
-        mem.close()
+        scratch.__exit__(None, None, None)
         con.close()
     return summary
 
@@ -247,8 +248,7 @@ def link_file(
     if not Path(persons_csv).is_file():
         raise ClearsightError(f"{persons_csv}: no such file")
     started = time.perf_counter()
-    mem = duckdb.connect()
-    try:
+    with scratch_connection() as mem:
         mem.execute("CREATE TABLE cs_raw AS SELECT * FROM read_csv(?, all_varchar = true, header = true)",
                     [str(persons_csv)])
         header = [row[0] for row in mem.execute("DESCRIBE cs_raw").fetchall()]
@@ -307,8 +307,6 @@ def link_file(
                    "seconds": time.perf_counter() - started, "out": str(out_csv), "comparisons": scored.comparisons}
         if sweep:
             summary["sweep"] = swept
-    finally:
-        mem.close()
     return summary
 
 
