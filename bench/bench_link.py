@@ -11,8 +11,9 @@ classifier.
 
 Each tool runs in its own process, one after the other, so each has its own peak memory (``peak_rss_mib``,
 the process's maximum resident set). Both Splink configurations get the same DuckDB memory limit
-(``scoring.DEFAULT_MEMORY_LIMIT``, spilling to a temporary folder) and the same cap on EM training pairs
-(``model.EM_MAX_PAIRS``): at national x 10 years, EM blocked on date of birth alone is ~86M pairs. The
+(``scoring.DEFAULT_MEMORY_LIMIT`` or ``CLEARSIGHT_LINK_MEMORY_LIMIT``, spilling to a temporary folder) and
+the same cap on EM training pairs (``model.EM_MAX_PAIRS``): at national x 10 years, EM blocked on date of
+birth alone is ~86M pairs. The
 recordlinkage toolkit (pandas, in memory) runs under an address-space cap (``--rl-cap-gb``): where it does not
 fit, the entry says so with the size it reached.
 """
@@ -35,7 +36,7 @@ from bench_link_eval import synth_truth
 from clearsight.link import link_file
 from clearsight.link.evaluate import pairwise, read_clusters, read_pairs, recall_at_precision
 from clearsight.link.model import EM_MAX_PAIRS
-from clearsight.link.scoring import DEFAULT_MEMORY_LIMIT
+from clearsight.link.scoring import DEFAULT_MEMORY_LIMIT, MEMORY_LIMIT_ENV
 
 TOOLS = ("clearsight", "plain_splink", "recordlinkage")
 
@@ -65,7 +66,7 @@ def plain_splink(persons: Path, truth: dict[str, str]) -> dict[str, object]:
     logging.getLogger("splink").setLevel(logging.ERROR)
     started = time.perf_counter()
     con = duckdb.connect()
-    con.execute("SET memory_limit = ?", [DEFAULT_MEMORY_LIMIT])
+    con.execute("SET memory_limit = ?", [os.environ.get(MEMORY_LIMIT_ENV) or DEFAULT_MEMORY_LIMIT])
     con.execute("SET temp_directory = ?", [str(persons.parent / "plain-splink.tmp")])
     con.execute("CREATE TABLE t AS SELECT record_id AS unique_id, * EXCLUDE (record_id) FROM "
                 "read_csv(?, all_varchar = true)", [str(persons)])
