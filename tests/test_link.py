@@ -318,3 +318,22 @@ def test_linkage_database_has_a_memory_limit_and_a_private_spill_folder() -> Non
         assert folder.is_dir() and folder.stat().st_mode & 0o077 == 0
         assert limit.replace(" ", "") in ("953.6MiB", "1.0GiB", "1GB")
     assert not folder.exists()
+
+
+def test_the_spill_folder_is_removed_when_linkage_is_stopped(tmp_path: Path) -> None:
+    """Spilled blocks hold decrypted features: a SIGTERM (a job stopped) still removes them."""
+    import signal
+    import subprocess
+    import sys
+
+    code = ("from clearsight.link.scoring import scratch_connection\nimport time\n"
+            "with scratch_connection() as con:\n"
+            "    print(con.execute(\"SELECT current_setting('temp_directory')\").fetchall()[0][0], flush=True)\n"
+            "    time.sleep(60)\n")
+    child = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    assert child.stdout is not None
+    folder = Path(child.stdout.readline().strip())
+    assert folder.is_dir()
+    child.send_signal(signal.SIGTERM)
+    assert child.wait(timeout=30) == 128 + signal.SIGTERM
+    assert not folder.exists()

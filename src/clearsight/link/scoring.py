@@ -11,7 +11,9 @@ import logging
 import math
 import os
 import shutil
+import signal
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -50,6 +52,7 @@ def scratch_connection(memory_limit: str | None = None) -> Iterator[duckdb.DuckD
     """
     limit = memory_limit or os.environ.get(MEMORY_LIMIT_ENV) or DEFAULT_MEMORY_LIMIT
     spill = tempfile.mkdtemp(prefix="clearsight-link-")
+    previous = _exit_on_sigterm()
     try:
         con = duckdb.connect()
         try:
@@ -60,6 +63,25 @@ def scratch_connection(memory_limit: str | None = None) -> Iterator[duckdb.DuckD
             con.close()
     finally:
         shutil.rmtree(spill, ignore_errors=True)
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _exit_on_sigterm() -> Any:
+    """Turn SIGTERM into SystemExit while linkage runs, so that the spill folder is removed (``finally``) when
+    the process is stopped; the previous handler, to restore, or None where there was one already (a server's)
+    or this is not the main thread."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    previous = signal.getsignal(signal.SIGTERM)
+    if previous is not signal.SIG_DFL:
+        return None
+
+    def stop(signum: int, frame: Any) -> None:
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, stop)
+    return previous
 
 
 @dataclass
