@@ -1,12 +1,21 @@
 """Linkage speed and accuracy: Clearsight vs plain Splink vs the recordlinkage toolkit, same records, same run.
 
-Usage: python bench/bench_link.py SYNTH_DIR [--limit N]; writes bench/results/link.json.
+Usage: python bench/bench_link.py SYNTH_DIR [SYNTH_DIR ...] [--out FILE] [--skip-recordlinkage]
+Writes bench/results/link.json (one SYNTH_DIR) or, with several, one entry per set under "sets".
 SYNTH_DIR is a ``clearsight synth`` output (its truth is read here, never by the package). "Plain Splink"
 is the default-style configuration a newcomer writes: stock comparisons (NameComparison, DateOfBirth-
 Comparison, PostcodeComparison, Levenshtein on address), blocking on name and date of birth, EM every run.
 The recordlinkage toolkit blocks on surname and year of birth (surname alone made 21 GB of candidate pairs on
 the national set) and compares with Jaro-Winkler and exact matches, classifying with its ECM (unsupervised)
 classifier.
+
+Each tool runs in its own process, one after the other, so each has its own peak memory (``peak_rss_mib``,
+the process's maximum resident set). Both Splink configurations get the same DuckDB memory limit
+(``scoring.DEFAULT_MEMORY_LIMIT`` or ``CLEARSIGHT_LINK_MEMORY_LIMIT``, spilling to a temporary folder) and
+the same cap on EM training pairs (``model.EM_MAX_PAIRS``): at national x 10 years, EM blocked on date of
+birth alone is ~86M pairs. The
+recordlinkage toolkit (pandas, in memory) runs under an address-space cap (``--rl-cap-gb``): where it does not
+fit, the entry says so with the size it reached.
 """
 
 from __future__ import annotations
@@ -14,7 +23,10 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import resource
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -23,6 +35,10 @@ from bench_link_eval import synth_truth
 
 from clearsight.link import link_file
 from clearsight.link.evaluate import pairwise, read_clusters, read_pairs, recall_at_precision
+from clearsight.link.model import EM_MAX_PAIRS
+from clearsight.link.scoring import DEFAULT_MEMORY_LIMIT, MEMORY_LIMIT_ENV
+
+TOOLS = ("clearsight", "plain_splink", "recordlinkage")
 
 
 def clearsight(persons: Path, truth: dict[str, str], work: Path) -> dict[str, object]:
@@ -50,6 +66,8 @@ def plain_splink(persons: Path, truth: dict[str, str]) -> dict[str, object]:
     logging.getLogger("splink").setLevel(logging.ERROR)
     started = time.perf_counter()
     con = duckdb.connect()
+    con.execute("SET memory_limit = ?", [os.environ.get(MEMORY_LIMIT_ENV) or DEFAULT_MEMORY_LIMIT])
+    con.execute("SET temp_directory = ?", [str(persons.parent / "plain-splink.tmp")])
     con.execute("CREATE TABLE t AS SELECT record_id AS unique_id, * EXCLUDE (record_id) FROM "
                 "read_csv(?, all_varchar = true)", [str(persons)])
     settings = SettingsCreator(
@@ -65,8 +83,10 @@ def plain_splink(persons: Path, truth: dict[str, str]) -> dict[str, object]:
     linker.training.estimate_probability_two_random_records_match([block_on("forename", "surname", "date_of_birth")],
                                                                   recall=0.7)
     linker.training.estimate_u_using_random_sampling(max_pairs=1e6)
-    linker.training.estimate_parameters_using_expectation_maximisation(block_on("date_of_birth"))
-    linker.training.estimate_parameters_using_expectation_maximisation(block_on("forename", "surname"))
+    linker.training.estimate_parameters_using_expectation_maximisation(block_on("date_of_birth"),
+                                                                       max_pairs=EM_MAX_PAIRS)
+    linker.training.estimate_parameters_using_expectation_maximisation(block_on("forename", "surname"),
+                                                                       max_pairs=EM_MAX_PAIRS)
     predictions = linker.inference.predict(threshold_match_probability=0.5)
     clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(predictions, 0.99)
     predicted = dict(con.execute(f"SELECT unique_id, cluster_id FROM {clusters.physical_name}").fetchall())
@@ -113,28 +133,66 @@ def recordlinkage_toolkit(persons: Path, truth: dict[str, str]) -> dict[str, obj
             "candidate_pairs": len(candidates), "pairwise": pairwise(predicted, truth).__dict__}
 
 
+def worker(tool: str, synth: Path, work: Path, rl_cap_gb: float) -> None:
+    """Run one tool on one set in this process; print its result (with this process's peak memory) as JSON."""
+    persons, truth = synth_truth(synth, work)
+    try:
+        if tool == "clearsight":
+            result = clearsight(persons, truth, work)
+        elif tool == "plain_splink":
+            result = plain_splink(persons, truth)
+        else:
+            cap = int(rl_cap_gb * 2**30)
+            resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+            result = recordlinkage_toolkit(persons, truth)
+    except MemoryError:
+        result = {"did_not_fit": f"MemoryError under a {rl_cap_gb:g} GB address-space cap", "records": len(truth)}
+    result["peak_rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+    print("RESULT " + json.dumps(result), flush=True)
+
+
+def run_set(synth: Path, work: Path, tools: list[str], rl_cap_gb: float) -> dict[str, object]:
+    """Each tool on ``synth`` in its own process, one after the other."""
+    out: dict[str, object] = {"data": str(synth)}
+    for tool in tools:
+        started = time.perf_counter()
+        done = subprocess.run([sys.executable, __file__, str(synth), "--worker", tool, "--work", str(work),
+                               "--rl-cap-gb", str(rl_cap_gb)], capture_output=True, text=True)
+        lines = [line for line in done.stdout.splitlines() if line.startswith("RESULT ")]
+        if lines:
+            out[tool] = json.loads(lines[-1][len("RESULT "):])
+        else:
+            out[tool] = {"failed": f"exit {done.returncode}", "stderr_tail": done.stderr[-600:],
+                         "seconds_until_failure": round(time.perf_counter() - started, 1)}
+        print(synth.name, tool, json.dumps(out[tool]), flush=True)
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("synth", type=Path)
+    parser.add_argument("synth", type=Path, nargs="+")
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results" / "link.json")
     parser.add_argument("--skip-recordlinkage", action="store_true")
+    parser.add_argument("--rl-cap-gb", type=float, default=6.0)
+    parser.add_argument("--worker", choices=TOOLS, help=argparse.SUPPRESS)
+    parser.add_argument("--work", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    work = args.out.parent / "work"
-    work.mkdir(parents=True, exist_ok=True)
-    persons, truth = synth_truth(args.synth, work)
-    results: dict[str, object] = {"data": str(args.synth), "records": len(truth)}
-    results["clearsight"] = clearsight(persons, truth, work)
-    print("clearsight", json.dumps(results["clearsight"]))
-    results["plain_splink"] = plain_splink(persons, truth)
-    print("plain splink", json.dumps(results["plain_splink"]))
-    if not args.skip_recordlinkage:
-        results["recordlinkage"] = recordlinkage_toolkit(persons, truth)
-        print("recordlinkage", json.dumps(results["recordlinkage"]))
-    results["peak_rss_mib_whole_run"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+    if args.worker:
+        worker(args.worker, args.synth[0], args.work, args.rl_cap_gb)
+        return
+    tools = [t for t in TOOLS if not (args.skip_recordlinkage and t == "recordlinkage")]
+    results: dict[str, object] = {"sets": {}}
+    for synth in args.synth:
+        work = args.out.parent / f"work-{synth.name}"
+        work.mkdir(parents=True, exist_ok=True)
+        entry = run_set(synth, work, tools, args.rl_cap_gb)
+        entry["records"] = sum(1 for _ in open(work / f"{synth.name}.persons.csv", encoding="utf-8")) - 1
+        results["sets"][synth.name] = entry  # type: ignore[index]
+        for item in sorted(work.rglob("*"), reverse=True):
+            item.rmdir() if item.is_dir() else item.unlink()
+        work.rmdir()
+    results["load_average_at_end"] = list(os.getloadavg())
     args.out.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n")
-    for item in work.iterdir():
-        item.unlink()
-    work.rmdir()
 
 
 if __name__ == "__main__":

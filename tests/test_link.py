@@ -277,3 +277,63 @@ def test_incremental_linking_matches_a_full_relink_and_keeps_existing_ids(tmp_pa
     assert {r: after[r] for r in before} == before  # no existing person was renumbered
     again = link.run(db, incremental=True)  # nothing new: nothing scored, nothing changes
     assert again.new_records == 0 and again.pairs_scored == 0 and _person_ids(db) == after
+
+
+def test_scoring_in_chunks_keeps_every_pair_and_score(
+    tmp_path: Path, linked: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """National-scale runs score the candidate pairs chunk by chunk: the pairs and their scores are those of
+    one pass, with the string ids put back."""
+    from clearsight.link import scoring
+
+    _, truth_csv = linked
+    persons = tmp_path / "persons.csv"
+    with open(truth_csv, newline="", encoding="utf-8") as stream:
+        rows = list(csv.DictReader(stream))
+    with open(persons, "w", newline="", encoding="utf-8") as stream:
+        writer = csv.DictWriter(stream, fieldnames=[k for k in rows[0] if k != "true_person_id"],
+                                extrasaction="ignore")
+        writer.writeheader()
+        writer.writerows({**r, "record_id": f"{r['source']}:{r['record_id']}"} for r in rows)
+
+    def pairs(name: str) -> list[list[str]]:
+        with open(tmp_path / name, newline="", encoding="utf-8") as stream:
+            return sorted(csv.reader(stream))
+
+    # each run trains on the file (seeded, so the same model); floor 0 keeps every scored pair
+    one = link.link_file(persons, tmp_path / "one.csv", pairs_out=tmp_path / "one-pairs.csv", floor=0.0)
+    monkeypatch.setattr(scoring, "PREDICT_CHUNK_RECORDS", max(1, one["records"] // 3))
+    three = link.link_file(persons, tmp_path / "three.csv", pairs_out=tmp_path / "three-pairs.csv", floor=0.0)
+    assert one["pairs_scored"] == three["pairs_scored"] == one["pairs_kept"] == three["pairs_kept"] > 100
+    assert pairs("one-pairs.csv") == pairs("three-pairs.csv")
+    assert pairs("one.csv") == pairs("three.csv")
+
+
+def test_linkage_database_has_a_memory_limit_and_a_private_spill_folder() -> None:
+    from clearsight.link.scoring import scratch_connection
+
+    with scratch_connection("1GB") as con:
+        folder = Path(con.execute("SELECT current_setting('temp_directory')").fetchall()[0][0])
+        limit = con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
+        assert folder.is_dir() and folder.stat().st_mode & 0o077 == 0
+        assert limit.replace(" ", "") in ("953.6MiB", "1.0GiB", "1GB")
+    assert not folder.exists()
+
+
+def test_the_spill_folder_is_removed_when_linkage_is_stopped(tmp_path: Path) -> None:
+    """Spilled blocks hold decrypted features: a SIGTERM (a job stopped) still removes them."""
+    import signal
+    import subprocess
+    import sys
+
+    code = ("from clearsight.link.scoring import scratch_connection\nimport time\n"
+            "with scratch_connection() as con:\n"
+            "    print(con.execute(\"SELECT current_setting('temp_directory')\").fetchall()[0][0], flush=True)\n"
+            "    time.sleep(60)\n")
+    child = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    assert child.stdout is not None
+    folder = Path(child.stdout.readline().strip())
+    assert folder.is_dir()
+    child.send_signal(signal.SIGTERM)
+    assert child.wait(timeout=30) == 128 + signal.SIGTERM
+    assert not folder.exists()

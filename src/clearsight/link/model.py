@@ -247,12 +247,21 @@ def _tolerate_zero_m_from_em() -> None:
     em.populate_m_u_from_lookup = clamped
 
 
+EM_MAX_PAIRS = 5e6
+"""At most about this many blocked pairs per EM pass (Splink's deterministic hash sample of the records).
+
+Why: blocking on date of birth grows with the square of the records; on national x 10 years (~860k records)
+it is ~86M pairs, which took more than 20 GB. The national x 1 set (~3M such pairs) and smaller are below the
+cap and are trained on every pair, as before."""
+
+
 def train(linker: Linker, model_json: Callable[[Linker], dict[str, Any]] | None = None,
-          max_pairs: float = 2e6, seed: int = 1) -> dict[str, Any]:
+          max_pairs: float = 2e6, seed: int = 1, em_max_pairs: float | None = EM_MAX_PAIRS) -> dict[str, Any]:
     """Estimate u by random sampling, the match rate from near-certain rules, then m by EM in two passes.
 
     Each EM pass blocks on fields it then cannot estimate, so the two passes together estimate every
     comparison: dates of birth fixed to train names, addresses and postcodes; names fixed to train the rest.
+    Each pass uses at most about ``em_max_pairs`` pairs (``EM_MAX_PAIRS``; None: every pair).
     """
     _tolerate_zero_m_from_em()
     training = linker.training
@@ -260,9 +269,11 @@ def train(linker: Linker, model_json: Callable[[Linker], dict[str, Any]] | None 
         [block_on("fn", "sn", "dob"), block_on("fn", "sn", "pc")], recall=0.7
     )
     training.estimate_u_using_random_sampling(max_pairs=max_pairs, seed=seed)
-    training.estimate_parameters_using_expectation_maximisation(block_on("dob"), estimate_without_term_frequencies=True)
     training.estimate_parameters_using_expectation_maximisation(
-        block_on("fn", "sn"), estimate_without_term_frequencies=True
+        block_on("dob"), estimate_without_term_frequencies=True, max_pairs=em_max_pairs
+    )
+    training.estimate_parameters_using_expectation_maximisation(
+        block_on("fn", "sn"), estimate_without_term_frequencies=True, max_pairs=em_max_pairs
     )
     # ``model_json``: how the engine hands back the trained model (Spark's is put back into DuckDB SQL)
     trained = model_json(linker) if model_json else linker.misc.save_model_to_json(overwrite=True)

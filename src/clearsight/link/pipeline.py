@@ -21,7 +21,7 @@ from clearsight.link.cluster import Clusters, cluster
 from clearsight.link.features import INPUT_COLUMNS
 from clearsight.link.incremental import prior_clusters, require_prior, score_new
 from clearsight.link.model import MODEL_VERSION, dates_reliable
-from clearsight.link.scoring import score
+from clearsight.link.scoring import score, scratch_connection
 from clearsight.progress import ProgressCallback, silent
 from clearsight.vault import Vault, load_key
 from clearsight.warehouse import connect
@@ -98,52 +98,52 @@ def run(
     key = load_key(key_file)
     summary = LinkSummary(str(db), uuid.uuid4().hex[:12], MODEL_VERSION, False, str(model_dir_for(Path(db))))
     con = connect(db)
-    mem = duckdb.connect()
     try:
-        if require_legal_basis:
-            sources = {r[0] for r in con.execute("SELECT DISTINCT source FROM current_person").fetchall()}
-            legal_basis.check(con, sources)
-        with Vault.open(db, key, read_only=True) as vault:
-            progress("link: read records", 0, 4)
-            summary.records = store.read_persons(con, vault, mem)
-            if summary.records == 0:
-                raise ClearsightError("the warehouse holds no person records to link")
-            progress("link: score pairs", 1, 4)
-            prior: dict[str, str] | None = None
-            if incremental:
-                if retrain:
-                    raise ClearsightError("--incremental reuses the saved model: it cannot be combined with --retrain")
-                if engine != "duckdb":
-                    raise ClearsightError("--incremental runs on DuckDB (it scores only the new records' pairs); "
-                                          "leave out --engine spark")
-                prior = prior_clusters(con)
-                require_prior(model_dir_for(Path(db)), prior)
-                current = {uid for (uid,) in mem.execute("SELECT unique_id FROM cs_input").fetchall()}
-                prior = {uid: pid for uid, pid in prior.items() if uid in current}
-                new = score_new(mem, "cs_input", set(INPUT_COLUMNS), model_dir_for(Path(db)) / "model.json",
-                                set(prior))
-                model, summary.incremental, summary.new_records = new.model, True, new.new_records
-                summary.pairs_scored, summary.pairs_kept = new.pairs_scored, new.pairs_kept
-            else:
-                scored = score(mem, "cs_input", set(INPUT_COLUMNS), model_dir_for(Path(db)), retrain,
-                               engine=engine)
-                summary.model_trained, summary.pairs_scored, summary.pairs_kept = (
-                    scored.trained, scored.pairs_scored, scored.pairs_kept)
-                model = scored.model
-            progress("link: cluster", 2, 4)
-            links, refused = _cluster_warehouse(con, mem, vault, threshold, summary, dates_reliable(model), prior)
-        progress("link: write", 3, 4)
-        summary.seconds = time.perf_counter() - started
-        run_row: dict[str, object] = {
-            "run_id": summary.run_id, "started_at": datetime.now(UTC).replace(tzinfo=None),
-            "model_version": MODEL_VERSION, "model_trained": summary.model_trained, "records": summary.records,
-            "pairs_scored": summary.pairs_scored, "pairs_kept": summary.pairs_kept, "links": summary.links,
-            "persons": summary.persons, "refused": len(refused), "threshold": threshold, "seconds": summary.seconds,
-        }
-        store.write(con, mem, links, run_row, refused, append_evidence=incremental)
-        progress("link: write", 4, 4)
+        with scratch_connection() as mem:
+            if require_legal_basis:
+                sources = {r[0] for r in con.execute("SELECT DISTINCT source FROM current_person").fetchall()}
+                legal_basis.check(con, sources)
+            with Vault.open(db, key, read_only=True) as vault:
+                progress("link: read records", 0, 4)
+                summary.records = store.read_persons(con, vault, mem)
+                if summary.records == 0:
+                    raise ClearsightError("the warehouse holds no person records to link")
+                progress("link: score pairs", 1, 4)
+                prior: dict[str, str] | None = None
+                if incremental:
+                    if retrain:
+                        raise ClearsightError(
+                            "--incremental reuses the saved model: it cannot be combined with --retrain")
+                    if engine != "duckdb":
+                        raise ClearsightError("--incremental runs on DuckDB (it scores only the new records' pairs); "
+                                              "leave out --engine spark")
+                    prior = prior_clusters(con)
+                    require_prior(model_dir_for(Path(db)), prior)
+                    current = {uid for (uid,) in mem.execute("SELECT unique_id FROM cs_input").fetchall()}
+                    prior = {uid: pid for uid, pid in prior.items() if uid in current}
+                    new = score_new(mem, "cs_input", set(INPUT_COLUMNS), model_dir_for(Path(db)) / "model.json",
+                                    set(prior))
+                    model, summary.incremental, summary.new_records = new.model, True, new.new_records
+                    summary.pairs_scored, summary.pairs_kept = new.pairs_scored, new.pairs_kept
+                else:
+                    scored = score(mem, "cs_input", set(INPUT_COLUMNS), model_dir_for(Path(db)), retrain,
+                                   engine=engine)
+                    summary.model_trained, summary.pairs_scored, summary.pairs_kept = (
+                        scored.trained, scored.pairs_scored, scored.pairs_kept)
+                    model = scored.model
+                progress("link: cluster", 2, 4)
+                links, refused = _cluster_warehouse(con, mem, vault, threshold, summary, dates_reliable(model), prior)
+            progress("link: write", 3, 4)
+            summary.seconds = time.perf_counter() - started
+            run_row: dict[str, object] = {
+                "run_id": summary.run_id, "started_at": datetime.now(UTC).replace(tzinfo=None),
+                "model_version": MODEL_VERSION, "model_trained": summary.model_trained, "records": summary.records,
+                "pairs_scored": summary.pairs_scored, "pairs_kept": summary.pairs_kept, "links": summary.links,
+                "persons": summary.persons, "refused": len(refused), "threshold": threshold, "seconds": summary.seconds,
+            }
+            store.write(con, mem, links, run_row, refused, append_evidence=incremental)
+            progress("link: write", 4, 4)
     finally:
-        mem.close()
         con.close()
     return summary
 
@@ -247,8 +247,7 @@ def link_file(
     if not Path(persons_csv).is_file():
         raise ClearsightError(f"{persons_csv}: no such file")
     started = time.perf_counter()
-    mem = duckdb.connect()
-    try:
+    with scratch_connection() as mem:
         mem.execute("CREATE TABLE cs_raw AS SELECT * FROM read_csv(?, all_varchar = true, header = true)",
                     [str(persons_csv)])
         header = [row[0] for row in mem.execute("DESCRIBE cs_raw").fetchall()]
@@ -307,8 +306,6 @@ def link_file(
                    "seconds": time.perf_counter() - started, "out": str(out_csv), "comparisons": scored.comparisons}
         if sweep:
             summary["sweep"] = swept
-    finally:
-        mem.close()
     return summary
 
 
