@@ -57,14 +57,24 @@ RELIABLE_DATES_BITS = -7.0
 """Measured: synthetic national -9.3 bits (dates reliable), FEBRL4 -4.3 (unreliable)."""
 GATE_BITS = -10.0
 """The fixed weight of the no-date-of-birth gates (see ``comparisons``)."""
-SPELLING_GATE_BITS = -3.0
+SPELLING_GATE_BITS = -1.0
 """The gate's weight when the forenames are one spelling apart (Jaro-Winkler >= 0.92): a sibling is not given
 a spelling of a brother's or sister's name, so this is mostly a typo; v2 weighed it like two names (-10),
 which left some 300 true pairs of the synthetic national set below the threshold (docs/linkage.md)."""
 
 
+SAMPLE_MATCHES = 30.0
+"""``refine_u``: where the sample holds at least this many likely matches (FEBRL4: about 200 in 2M pairs;
+synthetic national: about 3), the match rate is taken from it too: the near-certain rules' estimate assumes
+they find 70% of matches, and where records are as noisy as FEBRL4's they find fewer."""
 UNSEEN_PAIRS = 1.0
 """``refine_u``: a level no non-match of the sample shows counts as this many pairs (rare, not impossible)."""
+
+
+SWAPPED_TYPO = ("jaro_winkler_similarity(fn_l, sn_r) >= 0.92 AND jaro_winkler_similarity(sn_l, fn_r) >= 0.92 "
+                "AND fn_l <> sn_l AND fn_r <> sn_r")
+"""Forename and surname swapped, with a spelling slip ('Amanda Okelllo' and 'Okello Amanda'): one name, as
+an exact swap is. Counted once, in the forename comparison (the surname's level weighs 0)."""
 
 
 def _level(sql: str, label: str, **extra: Any) -> dict[str, Any]:
@@ -88,7 +98,10 @@ def comparisons(present: set[str] | None = None) -> list[dict[str, Any]]:
             _null("fn_l IS NULL OR fn_r IS NULL"),
             _level("fn_l = fn_r", "exact", tf_adjustment_column="fn", tf_adjustment_weight=1.0),
             _level("fn_l = sn_r AND sn_l = fn_r", "swapped with surname"),
+            _level(SWAPPED_TYPO, "swapped with surname, a spelling apart"),
             _level("list_has_any(fn_keys_l, fn_keys_r)", "nickname or alias"),
+            # one record holds its only name in the other field ('Gould' as forename, no surname)
+            _level("(fn_l = sn_r AND sn_l IS NULL) OR (fn_r = sn_l AND sn_r IS NULL)", "recorded as the surname"),
             _level(f"{jw}(fn_l, fn_r) >= 0.92", "jaro-winkler >= 0.92"),
             _level(f"{jw}(fn_l, fn_r) >= 0.8 OR {jw}(fn_l, sn_r) >= 0.92", "jaro-winkler >= 0.8 or swapped typo"),
             _else(),
@@ -102,6 +115,9 @@ def comparisons(present: set[str] | None = None) -> list[dict[str, Any]]:
             # counted once, in the forename comparison: weight 0 here
             _level("fn_l = sn_r AND sn_l = fn_r", "swapped with forename", m_probability=0.01, u_probability=0.01,
                    fix_m_probability=True, fix_u_probability=True),
+            _level(SWAPPED_TYPO, "swapped with forename, a spelling apart", m_probability=0.01, u_probability=0.01,
+                   fix_m_probability=True, fix_u_probability=True),
+            _level("(sn_l = fn_r AND fn_l IS NULL) OR (sn_r = fn_l AND fn_r IS NULL)", "recorded as the forename"),
             _level(f"{jw}(sn_l, sn_r) >= 0.92", "jaro-winkler >= 0.92"),
             _level(
                 "list_has_any(sn_parts_l, [sn_r]) OR list_has_any(sn_parts_r, [sn_l]) "
@@ -123,7 +139,8 @@ def comparisons(present: set[str] | None = None) -> list[dict[str, Any]]:
                 "dob_l IS NOT NULL AND dob_r IS NOT NULL AND dob_key_l = dob_key_r",
                 "day and month transposed",
             ),
-            _level("levenshtein(dob_l, dob_r) <= 1", "one digit differs"),
+            _level("levenshtein(dob_l, dob_r) <= 1 OR (damerau_levenshtein(dob_l, dob_r) <= 1 "
+                   "AND substr(dob_l, 1, 4) = substr(dob_r, 1, 4))", "one digit differs, or two swapped in the month or day"),
             _level("substr(dob_l, 6, 5) = substr(dob_r, 6, 5) AND abs(birth_year_min_l - birth_year_min_r) <= 1",
                    "year out by one", m_probability=0.01),
             _level(
@@ -142,6 +159,10 @@ def comparisons(present: set[str] | None = None) -> list[dict[str, Any]]:
             _level("ELSE", "dates of birth disagree", m_probability=1e-3),
         ],
     }
+    # with the postcode (or a slip of it): one house number, and most of the shorter address in the longer
+    # ("75 bendigo village" in "75 scantlebury crescent bendigo village"): the same home, less a part
+    one_home = ("(addr_number_l = addr_number_r AND length(list_intersect(addr_tokens_l, addr_tokens_r)) * 1.0 / "
+                "least(length(addr_tokens_l), length(addr_tokens_r)) >= 0.6)")
     overlap = "length(list_intersect(addr_tokens_l, addr_tokens_r)) * 1.0 / " \
               "greatest(length(addr_tokens_l), length(addr_tokens_r))"
     # alike as written, or once spaces are ignored ("7 murrellplace" for "7 murrell place")
@@ -155,14 +176,17 @@ def comparisons(present: set[str] | None = None) -> list[dict[str, Any]]:
             _level("addr_l = addr_r AND (pc_l = pc_r OR pc_l IS NULL OR pc_r IS NULL)", "same address"),
             # one postcode and a near-identical address: the address, not the postcode's frequency, says how
             # rare this is (v3 adjusted it for the postcode's frequency, which made it count as a postcode)
-            _level(f"pc_l = pc_r AND ({overlap} >= 0.6 OR {alike})", "same postcode, address alike"),
+            _level(f"pc_l = pc_r AND ({overlap} >= 0.6 OR {alike} OR {one_home})", "same postcode, address alike"),
             _level("pc_l = pc_r AND (addr_l IS NULL OR addr_r IS NULL)", "same postcode, address missing",
                    tf_adjustment_column="pc", tf_adjustment_weight=1.0, disable_tf_exact_match_detection=True),
             # a postcode keyed with one slip (two characters transposed, one wrong) and the address alike
-            _level(f"damerau_levenshtein(pc_l, pc_r) <= 1 AND ({overlap} >= 0.6 OR {alike})",
+            _level(f"damerau_levenshtein(pc_l, pc_r) <= 1 AND ({overlap} >= 0.6 OR {alike} OR {one_home})",
                    "postcode one slip apart, address alike"),
             _level(f"addr_number_l = addr_number_r AND ({overlap} >= 0.6 OR {alike})",
                    "address alike, postcode differs"),
+            # one side has no house number ("powell gardens" for "147 powell gardens"): the street agrees
+            _level(f"(addr_number_l IS NULL) <> (addr_number_r IS NULL) AND (pc_l = pc_r OR pc_l IS NULL OR pc_r IS NULL) "
+                   f"AND addr_street_l = addr_street_r", "same street, one without its house number"),
             _level("pc_l = pc_r OR levenshtein(pc_l, pc_r) <= 1", "same postcode, address differs"),
             _level(f"pc_sector_l = pc_sector_r OR {overlap} >= 0.6", "same postcode sector"),
             _level(f"pc_district_l = pc_district_r OR {overlap} >= 0.3", "same postcode district"),
@@ -186,7 +210,7 @@ def comparisons(present: set[str] | None = None) -> list[dict[str, Any]]:
     #   apart (Jaro-Winkler >= 0.92) is a milder gate (``SPELLING_GATE_BITS``): mostly a typo;
     # - there is no address or postcode on one side, so the pair rests on the names alone.
     dob_missing = "(dob_l IS NULL OR dob_r IS NULL)"
-    one_name = ("(fn_l = fn_r OR (fn_l = sn_r AND sn_l = fn_r) OR list_has_any(fn_keys_l, fn_keys_r)) "
+    one_name = (f"(fn_l = fn_r OR (fn_l = sn_r AND sn_l = fn_r) OR ({SWAPPED_TYPO}) OR list_has_any(fn_keys_l, fn_keys_r)) "
                 "AND fn_l IS NOT NULL AND fn_r IS NOT NULL")
     no_home = "((pc_l IS NULL AND addr_l IS NULL) OR (pc_r IS NULL AND addr_r IS NULL))"
     gate_m, gate_u = 0.5 * 2.0**GATE_BITS, 0.5
@@ -315,7 +339,8 @@ def refine_u(con: duckdb.DuckDBPyConnection, table: str, model: dict[str, Any], 
     more than the prior against a match (some 13 bits): a record whose forename and date of birth were both
     replaced could then not be linked by its address. Discounting likely matches leaves u what non-matches
     show; a level no non-match in the sample shows counts as UNSEEN_PAIRS of them (not seen among
-    so many pairs: rare, not impossible).
+    so many pairs: rare, not impossible). Where the sample holds ``SAMPLE_MATCHES`` or more likely matches,
+    the match rate is re-estimated from it as well (EM on the sample with m held).
     """
     comparisons = [c for c in model["comparisons"]]
     columns = [r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()]
@@ -340,10 +365,12 @@ def refine_u(con: duckdb.DuckDBPyConnection, table: str, model: dict[str, Any], 
         levels = [lv for lv in comparison["comparison_levels"] if not lv.get("is_null_level")]
         tables.append({len(levels) - 1 - j: lv for j, lv in enumerate(levels)})
     sampled = sum(row[-1] for row in groups)
-    for _ in range(20):
-        before = [lv.get("u_probability") for levels in tables for lv in levels.values()]
+    from_sample = False
+    for step in range(40):
+        before = [lv.get("u_probability") for levels in tables for lv in levels.values()] + [prior]
         odds_prior = prior / (1 - prior)
         not_match: list[dict[int, float]] = [{} for _ in comparisons]
+        non_matches = 0.0
         for row in groups:
             odds = odds_prior
             for i, g in enumerate(row[:-1]):
@@ -354,6 +381,7 @@ def refine_u(con: duckdb.DuckDBPyConnection, table: str, model: dict[str, Any], 
                 if isinstance(m, float | int) and isinstance(u, float | int) and m > 0 and u > 0:
                     odds *= m / u
             weight = row[-1] / (1 + odds)
+            non_matches += weight
             for i, g in enumerate(row[:-1]):
                 if g >= 0:
                     not_match[i][g] = not_match[i].get(g, 0.0) + weight
@@ -365,11 +393,19 @@ def refine_u(con: duckdb.DuckDBPyConnection, table: str, model: dict[str, Any], 
                 if level.get("fix_u_probability"):
                     continue
                 level["u_probability"] = max(not_match[i].get(g, 0.0), UNSEEN_PAIRS) / seen
-        after = [lv.get("u_probability") for levels in tables for lv in levels.values()]
-        if all(a == b or (isinstance(a, float) and isinstance(b, float) and abs(a - b) <= 1e-3 * b)
-               for a, b in zip(before, after, strict=True)):
-            break
+        after = [lv.get("u_probability") for levels in tables for lv in levels.values()] + [prior]
+        settled = all(a == b or (isinstance(a, float) and isinstance(b, float) and abs(a - b) <= 1e-3 * b)
+                      for a, b in zip(before, after, strict=True))
+        if settled or step == 19:
+            # once u has settled: the match rate from the sample where it holds enough matches, counted once
+            # (not re-estimated with u: EM on both with m held drifts towards no matches), then u again
+            if from_sample or sampled - non_matches < SAMPLE_MATCHES:
+                break
+            prior, from_sample = (sampled - non_matches) / sampled, True
     model["clearsight_u_refined_pairs"] = sampled
+    model["clearsight_match_rate_from_sample"] = from_sample
+    if from_sample:
+        model["probability_two_random_records_match"] = prior
     return model
 
 
