@@ -210,7 +210,9 @@ def comparisons(present: set[str] | None = None) -> list[dict[str, Any]]:
     #   apart (Jaro-Winkler >= 0.92) is a milder gate (``SPELLING_GATE_BITS``): mostly a typo;
     # - there is no address or postcode on one side, so the pair rests on the names alone.
     dob_missing = "(dob_l IS NULL OR dob_r IS NULL)"
-    one_name = (f"(fn_l = fn_r OR (fn_l = sn_r AND sn_l = fn_r) OR ({SWAPPED_TYPO}) OR list_has_any(fn_keys_l, fn_keys_r)) "
+    # coalesced: a missing surname must not make the test NULL (which let such a pair skip the gates in v3)
+    one_name = (f"coalesce(fn_l = fn_r OR coalesce(fn_l = sn_r AND sn_l = fn_r, false) "
+                f"OR coalesce({SWAPPED_TYPO}, false) OR list_has_any(fn_keys_l, fn_keys_r), false) "
                 "AND fn_l IS NOT NULL AND fn_r IS NOT NULL")
     no_home = "((pc_l IS NULL AND addr_l IS NULL) OR (pc_r IS NULL AND addr_r IS NULL))"
     gate_m, gate_u = 0.5 * 2.0**GATE_BITS, 0.5
