@@ -17,7 +17,8 @@ def _toy_model() -> dict:
         "comparisons": [{
             "output_column_name": "address",
             "comparison_levels": [
-                {"sql_condition": "addr_l IS NULL OR addr_r IS NULL", "label_for_charts": "null", "is_null_level": True},
+                {"sql_condition": "addr_l IS NULL OR addr_r IS NULL", "label_for_charts": "null",
+                 "is_null_level": True},
                 {"sql_condition": "addr_l = addr_r", "label_for_charts": "same address",
                  "m_probability": 0.9, "u_probability": 0.01},
                 {"sql_condition": "town_l = town_r", "label_for_charts": "same town",
@@ -102,7 +103,8 @@ def _level_of(left: dict, right: dict, comparison: str) -> str:
     columns = ("unique_id", "source", "forename", "surname", "date_of_birth", "postcode", "address")
     con.execute(f"CREATE TABLE people ({', '.join(c + ' VARCHAR' for c in columns)})")
     for uid, record in (("1", left), ("2", right)):
-        con.execute("INSERT INTO people VALUES (?, ?, ?, ?, ?, ?, ?)", [uid, "S", *(record.get(c) for c in columns[2:])])
+        values = [uid, "S", *(record.get(c) for c in columns[2:])]
+        con.execute("INSERT INTO people VALUES (?, ?, ?, ?, ?, ?, ?)", values)
     prepare_features(con, "people", set(columns))
     chosen = next(c for c in link_model.comparisons() if c["output_column_name"] == comparison)
     names = [r[0] for r in con.execute("DESCRIBE cs_features").fetchall()]

@@ -140,7 +140,8 @@ def comparisons(present: set[str] | None = None) -> list[dict[str, Any]]:
                 "day and month transposed",
             ),
             _level("levenshtein(dob_l, dob_r) <= 1 OR (damerau_levenshtein(dob_l, dob_r) <= 1 "
-                   "AND substr(dob_l, 1, 4) = substr(dob_r, 1, 4))", "one digit differs, or two swapped in the month or day"),
+                   "AND substr(dob_l, 1, 4) = substr(dob_r, 1, 4))",
+                   "one digit differs, or two swapped in the month or day"),
             _level("substr(dob_l, 6, 5) = substr(dob_r, 6, 5) AND abs(birth_year_min_l - birth_year_min_r) <= 1",
                    "year out by one", m_probability=0.01),
             _level(
@@ -185,8 +186,9 @@ def comparisons(present: set[str] | None = None) -> list[dict[str, Any]]:
             _level(f"addr_number_l = addr_number_r AND ({overlap} >= 0.6 OR {alike})",
                    "address alike, postcode differs"),
             # one side has no house number ("powell gardens" for "147 powell gardens"): the street agrees
-            _level(f"(addr_number_l IS NULL) <> (addr_number_r IS NULL) AND (pc_l = pc_r OR pc_l IS NULL OR pc_r IS NULL) "
-                   f"AND addr_street_l = addr_street_r", "same street, one without its house number"),
+            _level("(addr_number_l IS NULL) <> (addr_number_r IS NULL) "
+                   "AND (pc_l = pc_r OR pc_l IS NULL OR pc_r IS NULL) "
+                   "AND addr_street_l = addr_street_r", "same street, one without its house number"),
             _level("pc_l = pc_r OR levenshtein(pc_l, pc_r) <= 1", "same postcode, address differs"),
             _level(f"pc_sector_l = pc_sector_r OR {overlap} >= 0.6", "same postcode sector"),
             _level(f"pc_district_l = pc_district_r OR {overlap} >= 0.3", "same postcode district"),
