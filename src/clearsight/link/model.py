@@ -354,8 +354,9 @@ def refine_u(con: duckdb.DuckDBPyConnection, table: str, model: dict[str, Any], 
     n = min(total, int((2 * max_pairs) ** 0.5) + 1)
     sides = ", ".join(f"l.{c} AS {c}_l, r.{c} AS {c}_r" for c in columns)
     gammas = ", ".join(f"{_gamma_sql(c)} AS g{i}" for i, c in enumerate(comparisons))
+    # chosen by a hash of the id, not DuckDB's reservoir sample, which is repeatable only on one thread
     con.execute(f"CREATE OR REPLACE TEMP TABLE cs_u_sample AS SELECT * FROM {table} "
-                f"USING SAMPLE reservoir({n} ROWS) REPEATABLE ({seed})")
+                f"ORDER BY hash(unique_id, {int(seed)}), unique_id LIMIT {n}")
     try:
         groups = con.execute(
             f"SELECT {', '.join(f'g{i}' for i in range(len(comparisons)))}, count(*) FROM ("
