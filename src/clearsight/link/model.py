@@ -97,7 +97,11 @@ def comparisons(present: set[str] | None = None) -> list[dict[str, Any]]:
         "comparison_levels": [
             _null("fn_l IS NULL OR fn_r IS NULL"),
             _level("fn_l = fn_r", "exact", tf_adjustment_column="fn", tf_adjustment_weight=1.0),
-            _level("fn_l = sn_r AND sn_l = fn_r", "swapped with surname"),
+            # adjusted for how common the full name is in either order ('Jack Ryan' and 'Ryan Jack'): with
+            # the surname's level at 0, this level carries both names' evidence, as exact forename and
+            # surname do with their own frequencies
+            _level("fn_l = sn_r AND sn_l = fn_r", "swapped with surname", tf_adjustment_column="name_key",
+                   tf_adjustment_weight=1.0, disable_tf_exact_match_detection=True),
             _level(SWAPPED_TYPO, "swapped with surname, a spelling apart"),
             _level("list_has_any(fn_keys_l, fn_keys_r)", "nickname or alias"),
             # one record holds its only name in the other field ('Gould' as forename, no surname)
