@@ -143,8 +143,9 @@ def comparisons(present: set[str] | None = None) -> list[dict[str, Any]]:
                 "dob_l IS NOT NULL AND dob_r IS NOT NULL AND dob_key_l = dob_key_r",
                 "day and month transposed",
             ),
-            _level("levenshtein(dob_l, dob_r) <= 1 OR (damerau_levenshtein(dob_l, dob_r) <= 1 "
-                   "AND substr(dob_l, 1, 4) = substr(dob_r, 1, 4))",
+            # NULLs tested first: Splink's Spark UDF for Damerau-Levenshtein does not return NULL for them
+            _level("levenshtein(dob_l, dob_r) <= 1 OR (dob_l IS NOT NULL AND dob_r IS NOT NULL "
+                   "AND substr(dob_l, 1, 4) = substr(dob_r, 1, 4) AND damerau_levenshtein(dob_l, dob_r) <= 1)",
                    "one digit differs, or two swapped in the month or day"),
             _level("substr(dob_l, 6, 5) = substr(dob_r, 6, 5) AND abs(birth_year_min_l - birth_year_min_r) <= 1",
                    "year out by one", m_probability=0.01),
@@ -185,7 +186,8 @@ def comparisons(present: set[str] | None = None) -> list[dict[str, Any]]:
             _level("pc_l = pc_r AND (addr_l IS NULL OR addr_r IS NULL)", "same postcode, address missing",
                    tf_adjustment_column="pc", tf_adjustment_weight=1.0, disable_tf_exact_match_detection=True),
             # a postcode keyed with one slip (two characters transposed, one wrong) and the address alike
-            _level(f"damerau_levenshtein(pc_l, pc_r) <= 1 AND ({overlap} >= 0.6 OR {alike} OR {one_home})",
+            _level(f"pc_l IS NOT NULL AND pc_r IS NOT NULL AND damerau_levenshtein(pc_l, pc_r) <= 1 "
+                   f"AND ({overlap} >= 0.6 OR {alike} OR {one_home})",
                    "postcode one slip apart, address alike"),
             _level(f"addr_number_l = addr_number_r AND ({overlap} >= 0.6 OR {alike})",
                    "address alike, postcode differs"),
