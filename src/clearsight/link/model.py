@@ -169,6 +169,7 @@ def comparisons(present: set[str] | None = None) -> list[dict[str, Any]]:
     # ("75 bendigo village" in "75 scantlebury crescent bendigo village"): the same home, less a part
     one_home = ("(addr_number_l = addr_number_r AND length(list_intersect(addr_tokens_l, addr_tokens_r)) * 1.0 / "
                 "least(length(addr_tokens_l), length(addr_tokens_r)) >= 0.6)")
+    both = "addr_l IS NOT NULL AND addr_r IS NOT NULL"
     overlap = "length(list_intersect(addr_tokens_l, addr_tokens_r)) * 1.0 / " \
               "greatest(length(addr_tokens_l), length(addr_tokens_r))"
     # alike as written, or once spaces are ignored ("7 murrellplace" for "7 murrell place")
@@ -182,14 +183,16 @@ def comparisons(present: set[str] | None = None) -> list[dict[str, Any]]:
             _level("addr_l = addr_r AND (pc_l = pc_r OR pc_l IS NULL OR pc_r IS NULL)", "same address"),
             # one postcode and a near-identical address: the address, not the postcode's frequency, says how
             # rare this is (v3 adjusted it for the postcode's frequency, which made it count as a postcode)
-            _level(f"pc_l = pc_r AND ({overlap} >= 0.6 OR {alike} OR {one_home})", "same postcode, address alike"),
+            # both addresses tested present: Spark's size() of a missing list is -1, which made -1 / -1 "alike"
+            _level(f"pc_l = pc_r AND {both} AND ({overlap} >= 0.6 OR {alike} OR {one_home})",
+                   "same postcode, address alike"),
             _level("pc_l = pc_r AND (addr_l IS NULL OR addr_r IS NULL)", "same postcode, address missing",
                    tf_adjustment_column="pc", tf_adjustment_weight=1.0, disable_tf_exact_match_detection=True),
             # a postcode keyed with one slip (two characters transposed, one wrong) and the address alike
-            _level(f"pc_l IS NOT NULL AND pc_r IS NOT NULL AND damerau_levenshtein(pc_l, pc_r) <= 1 "
+            _level(f"pc_l IS NOT NULL AND pc_r IS NOT NULL AND damerau_levenshtein(pc_l, pc_r) <= 1 AND {both} "
                    f"AND ({overlap} >= 0.6 OR {alike} OR {one_home})",
                    "postcode one slip apart, address alike"),
-            _level(f"addr_number_l = addr_number_r AND ({overlap} >= 0.6 OR {alike})",
+            _level(f"addr_number_l = addr_number_r AND {both} AND ({overlap} >= 0.6 OR {alike})",
                    "address alike, postcode differs"),
             # one side has no house number ("powell gardens" for "147 powell gardens"): the street agrees
             _level("(addr_number_l IS NULL) <> (addr_number_r IS NULL) "
