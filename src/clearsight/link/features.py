@@ -13,7 +13,7 @@ from importlib import resources
 
 import duckdb
 
-FEATURES_VERSION = "2"
+FEATURES_VERSION = "3"
 
 # Input columns a person relation may carry (any may be missing; ``unique_id`` and ``source`` are required).
 INPUT_COLUMNS = (
@@ -113,6 +113,7 @@ SELECT
         || greatest(substr(b.dob, 6, 2), substr(b.dob, 9, 2)) END AS dob_key,
     coalesce(try_cast(substr(b.dob, 1, 4) AS INTEGER), b.year_then - b.age_years - 1) AS birth_year_min,
     coalesce(try_cast(substr(b.dob, 1, 4) AS INTEGER), b.year_now - b.age_years) AS birth_year_max,
+    array_to_string(list_sort(string_split(b.pc, '')), '') AS pc_sorted,
     CASE WHEN length(b.pc) BETWEEN 5 AND 7 THEN left(b.pc, length(b.pc) - 2) END AS pc_sector,
     CASE WHEN length(b.pc) BETWEEN 5 AND 7 THEN left(b.pc, length(b.pc) - 3) END AS pc_district,
     nullif(regexp_extract(b.addr, '\\d+[a-z]?', 0), '') AS addr_number,

@@ -17,11 +17,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import duckdb
 from splink import Linker, SettingsCreator, block_on
 
 from clearsight.errors import ClearsightError
 
-MODEL_VERSION = "clearsight-link-v3"
+MODEL_VERSION = "clearsight-link-v4"
 
 # Predictions are generated from the union of these rules. Measured on synthetic data they keep >= 99.5%
 # of true pairs (see docs/linkage.md); each names the noise it survives.
@@ -38,6 +39,7 @@ BLOCKING_RULES = (
     # a mistyped postcode and a garbled street name: the house number and the street's first letters
     block_on("addr_number", "substr(addr_street, 1, 3)", "substr(pc, 1, 1)"),
     block_on("dob_key", "substr(addr_street, 1, 3)"),  # the same, with no house number but a date of birth
+    block_on("pc_sorted", "substr(sn, 1, 1)"),  # two characters of the postcode transposed (3782 for 3728)
 )
 
 HARD_LEVELS = ("born more than five years apart", "dates of birth disagree")
@@ -55,10 +57,24 @@ RELIABLE_DATES_BITS = -7.0
 """Measured: synthetic national -9.3 bits (dates reliable), FEBRL4 -4.3 (unreliable)."""
 GATE_BITS = -10.0
 """The fixed weight of the no-date-of-birth gates (see ``comparisons``)."""
-SPELLING_GATE_BITS = -3.0
+SPELLING_GATE_BITS = -1.0
 """The gate's weight when the forenames are one spelling apart (Jaro-Winkler >= 0.92): a sibling is not given
 a spelling of a brother's or sister's name, so this is mostly a typo; v2 weighed it like two names (-10),
 which left some 300 true pairs of the synthetic national set below the threshold (docs/linkage.md)."""
+
+
+SAMPLE_MATCHES = 30.0
+"""``refine_u``: where the sample holds at least this many likely matches (FEBRL4: about 200 in 2M pairs;
+synthetic national: about 3), the match rate is taken from it too: the near-certain rules' estimate assumes
+they find 70% of matches, and where records are as noisy as FEBRL4's they find fewer."""
+UNSEEN_PAIRS = 1.0
+"""``refine_u``: a level no non-match of the sample shows counts as this many pairs (rare, not impossible)."""
+
+
+SWAPPED_TYPO = ("jaro_winkler_similarity(fn_l, sn_r) >= 0.92 AND jaro_winkler_similarity(sn_l, fn_r) >= 0.92 "
+                "AND fn_l <> sn_l AND fn_r <> sn_r")
+"""Forename and surname swapped, with a spelling slip ('Amanda Okelllo' and 'Okello Amanda'): one name, as
+an exact swap is. Counted once, in the forename comparison (the surname's level weighs 0)."""
 
 
 def _level(sql: str, label: str, **extra: Any) -> dict[str, Any]:
@@ -81,8 +97,15 @@ def comparisons(present: set[str] | None = None) -> list[dict[str, Any]]:
         "comparison_levels": [
             _null("fn_l IS NULL OR fn_r IS NULL"),
             _level("fn_l = fn_r", "exact", tf_adjustment_column="fn", tf_adjustment_weight=1.0),
-            _level("fn_l = sn_r AND sn_l = fn_r", "swapped with surname"),
+            # adjusted for how common the full name is in either order ('Jack Ryan' and 'Ryan Jack'): with
+            # the surname's level at 0, this level carries both names' evidence, as exact forename and
+            # surname do with their own frequencies
+            _level("fn_l = sn_r AND sn_l = fn_r", "swapped with surname", tf_adjustment_column="name_key",
+                   tf_adjustment_weight=1.0, disable_tf_exact_match_detection=True),
+            _level(SWAPPED_TYPO, "swapped with surname, a spelling apart"),
             _level("list_has_any(fn_keys_l, fn_keys_r)", "nickname or alias"),
+            # one record holds its only name in the other field ('Gould' as forename, no surname)
+            _level("(fn_l = sn_r AND sn_l IS NULL) OR (fn_r = sn_l AND sn_r IS NULL)", "recorded as the surname"),
             _level(f"{jw}(fn_l, fn_r) >= 0.92", "jaro-winkler >= 0.92"),
             _level(f"{jw}(fn_l, fn_r) >= 0.8 OR {jw}(fn_l, sn_r) >= 0.92", "jaro-winkler >= 0.8 or swapped typo"),
             _else(),
@@ -96,6 +119,9 @@ def comparisons(present: set[str] | None = None) -> list[dict[str, Any]]:
             # counted once, in the forename comparison: weight 0 here
             _level("fn_l = sn_r AND sn_l = fn_r", "swapped with forename", m_probability=0.01, u_probability=0.01,
                    fix_m_probability=True, fix_u_probability=True),
+            _level(SWAPPED_TYPO, "swapped with forename, a spelling apart", m_probability=0.01, u_probability=0.01,
+                   fix_m_probability=True, fix_u_probability=True),
+            _level("(sn_l = fn_r AND fn_l IS NULL) OR (sn_r = fn_l AND fn_r IS NULL)", "recorded as the forename"),
             _level(f"{jw}(sn_l, sn_r) >= 0.92", "jaro-winkler >= 0.92"),
             _level(
                 "list_has_any(sn_parts_l, [sn_r]) OR list_has_any(sn_parts_r, [sn_l]) "
@@ -117,7 +143,10 @@ def comparisons(present: set[str] | None = None) -> list[dict[str, Any]]:
                 "dob_l IS NOT NULL AND dob_r IS NOT NULL AND dob_key_l = dob_key_r",
                 "day and month transposed",
             ),
-            _level("levenshtein(dob_l, dob_r) <= 1", "one digit differs"),
+            # NULLs tested first: Splink's Spark UDF for Damerau-Levenshtein does not return NULL for them
+            _level("levenshtein(dob_l, dob_r) <= 1 OR (dob_l IS NOT NULL AND dob_r IS NOT NULL "
+                   "AND substr(dob_l, 1, 4) = substr(dob_r, 1, 4) AND damerau_levenshtein(dob_l, dob_r) <= 1)",
+                   "one digit differs, or two swapped in the month or day"),
             _level("substr(dob_l, 6, 5) = substr(dob_r, 6, 5) AND abs(birth_year_min_l - birth_year_min_r) <= 1",
                    "year out by one", m_probability=0.01),
             _level(
@@ -136,9 +165,15 @@ def comparisons(present: set[str] | None = None) -> list[dict[str, Any]]:
             _level("ELSE", "dates of birth disagree", m_probability=1e-3),
         ],
     }
+    # with the postcode (or a slip of it): one house number, and most of the shorter address in the longer
+    # ("75 bendigo village" in "75 scantlebury crescent bendigo village"): the same home, less a part
+    one_home = ("(addr_number_l = addr_number_r AND length(list_intersect(addr_tokens_l, addr_tokens_r)) * 1.0 / "
+                "least(length(addr_tokens_l), length(addr_tokens_r)) >= 0.6)")
+    both = "addr_l IS NOT NULL AND addr_r IS NOT NULL"
     overlap = "length(list_intersect(addr_tokens_l, addr_tokens_r)) * 1.0 / " \
               "greatest(length(addr_tokens_l), length(addr_tokens_r))"
-    alike = f"{jw}(addr_l, addr_r) >= 0.9"
+    # alike as written, or once spaces are ignored ("7 murrellplace" for "7 murrell place")
+    alike = f"({jw}(addr_l, addr_r) >= 0.9 OR {jw}(replace(addr_l, ' ', ''), replace(addr_r, ' ', '')) >= 0.9)"
     # One comparison for where a person lives: address and postcode say the same thing twice, and counting
     # both as independent evidence is what merges siblings who share a surname and a home.
     location = {
@@ -146,11 +181,23 @@ def comparisons(present: set[str] | None = None) -> list[dict[str, Any]]:
         "comparison_levels": [
             _null("(pc_l IS NULL OR pc_r IS NULL) AND (addr_l IS NULL OR addr_r IS NULL)"),
             _level("addr_l = addr_r AND (pc_l = pc_r OR pc_l IS NULL OR pc_r IS NULL)", "same address"),
-            _level(f"pc_l = pc_r AND (addr_l IS NULL OR addr_r IS NULL OR {overlap} >= 0.6 OR {alike})",
-                   "same postcode, address alike or missing", tf_adjustment_column="pc", tf_adjustment_weight=1.0,
-                   disable_tf_exact_match_detection=True),
-            _level(f"addr_number_l = addr_number_r AND ({overlap} >= 0.6 OR {alike})",
+            # one postcode and a near-identical address: the address, not the postcode's frequency, says how
+            # rare this is (v3 adjusted it for the postcode's frequency, which made it count as a postcode)
+            # both addresses tested present: Spark's size() of a missing list is -1, which made -1 / -1 "alike"
+            _level(f"pc_l = pc_r AND {both} AND ({overlap} >= 0.6 OR {alike} OR {one_home})",
+                   "same postcode, address alike"),
+            _level("pc_l = pc_r AND (addr_l IS NULL OR addr_r IS NULL)", "same postcode, address missing",
+                   tf_adjustment_column="pc", tf_adjustment_weight=1.0, disable_tf_exact_match_detection=True),
+            # a postcode keyed with one slip (two characters transposed, one wrong) and the address alike
+            _level(f"pc_l IS NOT NULL AND pc_r IS NOT NULL AND damerau_levenshtein(pc_l, pc_r) <= 1 AND {both} "
+                   f"AND ({overlap} >= 0.6 OR {alike} OR {one_home})",
+                   "postcode one slip apart, address alike"),
+            _level(f"addr_number_l = addr_number_r AND {both} AND ({overlap} >= 0.6 OR {alike})",
                    "address alike, postcode differs"),
+            # one side has no house number ("powell gardens" for "147 powell gardens"): the street agrees
+            _level("(addr_number_l IS NULL) <> (addr_number_r IS NULL) "
+                   "AND (pc_l = pc_r OR pc_l IS NULL OR pc_r IS NULL) "
+                   "AND addr_street_l = addr_street_r", "same street, one without its house number"),
             _level("pc_l = pc_r OR levenshtein(pc_l, pc_r) <= 1", "same postcode, address differs"),
             _level(f"pc_sector_l = pc_sector_r OR {overlap} >= 0.6", "same postcode sector"),
             _level(f"pc_district_l = pc_district_r OR {overlap} >= 0.3", "same postcode district"),
@@ -174,7 +221,9 @@ def comparisons(present: set[str] | None = None) -> list[dict[str, Any]]:
     #   apart (Jaro-Winkler >= 0.92) is a milder gate (``SPELLING_GATE_BITS``): mostly a typo;
     # - there is no address or postcode on one side, so the pair rests on the names alone.
     dob_missing = "(dob_l IS NULL OR dob_r IS NULL)"
-    one_name = ("(fn_l = fn_r OR (fn_l = sn_r AND sn_l = fn_r) OR list_has_any(fn_keys_l, fn_keys_r)) "
+    # coalesced: a missing surname must not make the test NULL (which let such a pair skip the gates in v3)
+    one_name = (f"coalesce(fn_l = fn_r OR coalesce(fn_l = sn_r AND sn_l = fn_r, false) "
+                f"OR coalesce({SWAPPED_TYPO}, false) OR list_has_any(fn_keys_l, fn_keys_r), false) "
                 "AND fn_l IS NOT NULL AND fn_r IS NOT NULL")
     no_home = "((pc_l IS NULL AND addr_l IS NULL) OR (pc_r IS NULL AND addr_r IS NULL))"
     gate_m, gate_u = 0.5 * 2.0**GATE_BITS, 0.5
@@ -256,12 +305,15 @@ cap and are trained on every pair, as before."""
 
 
 def train(linker: Linker, model_json: Callable[[Linker], dict[str, Any]] | None = None,
-          max_pairs: float = 2e6, seed: int = 1, em_max_pairs: float | None = EM_MAX_PAIRS) -> dict[str, Any]:
+          max_pairs: float = 2e6, seed: int = 1, em_max_pairs: float | None = EM_MAX_PAIRS,
+          features: tuple[duckdb.DuckDBPyConnection, str] | None = None) -> dict[str, Any]:
     """Estimate u by random sampling, the match rate from near-certain rules, then m by EM in two passes.
 
     Each EM pass blocks on fields it then cannot estimate, so the two passes together estimate every
     comparison: dates of birth fixed to train names, addresses and postcodes; names fixed to train the rest.
     Each pass uses at most about ``em_max_pairs`` pairs (``EM_MAX_PAIRS``; None: every pair).
+    With ``features`` (the DuckDB connection and table holding the features) u is then estimated again
+    from a random sample with the likely matches in it discounted (``refine_u``).
     """
     _tolerate_zero_m_from_em()
     training = linker.training
@@ -277,7 +329,109 @@ def train(linker: Linker, model_json: Callable[[Linker], dict[str, Any]] | None 
     )
     # ``model_json``: how the engine hands back the trained model (Spark's is put back into DuckDB SQL)
     trained = model_json(linker) if model_json else linker.misc.save_model_to_json(overwrite=True)
+    if features is not None:
+        trained = refine_u(features[0], features[1], trained, max_pairs=max_pairs, seed=seed)
     return bound_weights(trained)
+
+
+def _gamma_sql(comparison: dict[str, Any]) -> str:
+    """A comparison's levels as one SQL CASE giving Splink's gamma (null -1, then n-1 ... 0 in order)."""
+    levels = comparison["comparison_levels"]
+    parts, k = [], len([lv for lv in levels if not lv.get("is_null_level")])
+    for level in levels:
+        condition = level["sql_condition"]
+        if level.get("is_null_level"):
+            parts.append(f"WHEN {condition} THEN -1")
+            continue
+        k -= 1
+        parts.append(f"ELSE {k}" if condition.strip().upper() == "ELSE" else f"WHEN {condition} THEN {k}")
+    if not parts[-1].startswith("ELSE"):
+        parts.append("ELSE 0")
+    return "CASE " + " ".join(parts) + " END"
+
+
+def refine_u(con: duckdb.DuckDBPyConnection, table: str, model: dict[str, Any], max_pairs: float = 2e6,
+             seed: int = 1) -> dict[str, Any]:
+    """Estimate each level's u again from a random sample of pairs, each weighted by the chance that it is
+    not a match under the trained model (the posterior from m, u and the match rate, term frequencies left
+    out), repeated until u settles.
+
+    Why: Splink's random sampling counts the true matches in its sample as non-matches. Where records have
+    few duplicates among many (synthetic national: about 1 pair in 700,000 is a match) that is noise; where
+    every record has one (FEBRL4: 1 pair in 10,000) a level that only a match shows, such as one postcode
+    and a near-identical address, gets u of about the match rate times m, so no single comparison can weigh
+    more than the prior against a match (some 13 bits): a record whose forename and date of birth were both
+    replaced could then not be linked by its address. Discounting likely matches leaves u what non-matches
+    show; a level no non-match in the sample shows counts as UNSEEN_PAIRS of them (not seen among
+    so many pairs: rare, not impossible). Where the sample holds ``SAMPLE_MATCHES`` or more likely matches,
+    the match rate is re-estimated from it as well (EM on the sample with m held).
+    """
+    comparisons = [c for c in model["comparisons"]]
+    columns = [r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()]
+    total = int(con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0])
+    if total < 2:
+        return model
+    n = min(total, int((2 * max_pairs) ** 0.5) + 1)
+    sides = ", ".join(f"l.{c} AS {c}_l, r.{c} AS {c}_r" for c in columns)
+    gammas = ", ".join(f"{_gamma_sql(c)} AS g{i}" for i, c in enumerate(comparisons))
+    # chosen by a hash of the id, not DuckDB's reservoir sample, which is repeatable only on one thread
+    con.execute(f"CREATE OR REPLACE TEMP TABLE cs_u_sample AS SELECT * FROM {table} "
+                f"ORDER BY hash(unique_id, {int(seed)}), unique_id LIMIT {n}")
+    try:
+        groups = con.execute(
+            f"SELECT {', '.join(f'g{i}' for i in range(len(comparisons)))}, count(*) FROM ("
+            f"SELECT {gammas} FROM (SELECT {sides} FROM cs_u_sample l JOIN cs_u_sample r "
+            "ON l.unique_id < r.unique_id)) GROUP BY ALL").fetchall()
+    finally:
+        con.execute("DROP TABLE IF EXISTS cs_u_sample")
+    prior = float(model["probability_two_random_records_match"])
+    tables: list[dict[int, dict[str, Any]]] = []
+    for comparison in comparisons:
+        levels = [lv for lv in comparison["comparison_levels"] if not lv.get("is_null_level")]
+        tables.append({len(levels) - 1 - j: lv for j, lv in enumerate(levels)})
+    sampled = sum(row[-1] for row in groups)
+    from_sample = False
+    for step in range(40):
+        before = [lv.get("u_probability") for levels in tables for lv in levels.values()] + [prior]
+        odds_prior = prior / (1 - prior)
+        not_match: list[dict[int, float]] = [{} for _ in comparisons]
+        non_matches = 0.0
+        for row in groups:
+            odds = odds_prior
+            for i, g in enumerate(row[:-1]):
+                level = tables[i].get(g)
+                if level is None:
+                    continue
+                m, u = level.get("m_probability"), level.get("u_probability")
+                if isinstance(m, float | int) and isinstance(u, float | int) and m > 0 and u > 0:
+                    odds *= m / u
+            weight = row[-1] / (1 + odds)
+            non_matches += weight
+            for i, g in enumerate(row[:-1]):
+                if g >= 0:
+                    not_match[i][g] = not_match[i].get(g, 0.0) + weight
+        for i, levels in enumerate(tables):
+            seen = sum(not_match[i].values())
+            if seen <= 0:
+                continue
+            for g, level in levels.items():
+                if level.get("fix_u_probability"):
+                    continue
+                level["u_probability"] = max(not_match[i].get(g, 0.0), UNSEEN_PAIRS) / seen
+        after = [lv.get("u_probability") for levels in tables for lv in levels.values()] + [prior]
+        settled = all(a == b or (isinstance(a, float) and isinstance(b, float) and abs(a - b) <= 1e-3 * b)
+                      for a, b in zip(before, after, strict=True))
+        if settled or step == 19:
+            # once u has settled: the match rate from the sample where it holds enough matches, counted once
+            # (not re-estimated with u: EM on both with m held drifts towards no matches), then u again
+            if from_sample or sampled - non_matches < SAMPLE_MATCHES:
+                break
+            prior, from_sample = (sampled - non_matches) / sampled, True
+    model["clearsight_u_refined_pairs"] = sampled
+    model["clearsight_match_rate_from_sample"] = from_sample
+    if from_sample:
+        model["probability_two_random_records_match"] = prior
+    return model
 
 
 def bound_weights(model: dict[str, Any], lowest: float = SOFT_FLOOR, hard: float = HARD_FLOOR) -> dict[str, Any]:
@@ -308,6 +462,20 @@ def bound_weights(model: dict[str, Any], lowest: float = SOFT_FLOOR, hard: float
                 u = level.get("u_probability")
                 if level.get("label_for_charts") in HARD_LEVELS and isinstance(u, float | int):
                     level["m_probability"] = u * 2.0**hard
+    # A missing date of birth never counts more against a match than dates that disagree outright: where
+    # dates are often wrong (FEBRL4: -4.3 bits), the gates, which stand in for the date a sibling would not
+    # share, weigh no more than that.
+    cap = None if reliable or weight is None else max(weight, GATE_BITS)
+    for comparison in model["comparisons"]:
+        if comparison["output_column_name"] != "namesake" or cap is None:
+            continue
+        for level in comparison["comparison_levels"]:
+            m, u = level.get("m_probability"), level.get("u_probability")
+            if level.get("is_null_level") or not isinstance(m, float | int) or not isinstance(u, float | int):
+                continue
+            if m < u * 2.0**cap:
+                level["m_probability"] = u * 2.0**cap
+    model["clearsight_gate_cap"] = cap
     return model
 
 

@@ -128,7 +128,8 @@ def score(
         settings = link_model.settings(present if path is None else None)
         try:
             model = link_model.train(runner.linker("cs_features", settings),
-                                     lambda linker: runner.model_json(linker, settings))
+                                     lambda linker: runner.model_json(linker, settings),
+                                     features=(con, "cs_features"))
         except EMTrainingException as exc:
             raise ClearsightError(
                 f"too few records ({records:,}) to train the linkage model on this input: no pair agrees on a "

@@ -1,0 +1,136 @@
+"""The linkage model's training helpers: u estimated with the sample's likely matches discounted."""
+
+from __future__ import annotations
+
+import math
+
+import duckdb
+
+from clearsight.link import model as link_model
+
+
+def _toy_model() -> dict:
+    """One comparison, 'same address' or not, trained as Splink's random sampling would leave it when half
+    the records have a duplicate: u of 'same address' is about the match rate times m."""
+    return {
+        "probability_two_random_records_match": 0.01,
+        "comparisons": [{
+            "output_column_name": "address",
+            "comparison_levels": [
+                {"sql_condition": "addr_l IS NULL OR addr_r IS NULL", "label_for_charts": "null",
+                 "is_null_level": True},
+                {"sql_condition": "addr_l = addr_r", "label_for_charts": "same address",
+                 "m_probability": 0.9, "u_probability": 0.01},
+                {"sql_condition": "town_l = town_r", "label_for_charts": "same town",
+                 "m_probability": 0.09, "u_probability": 0.3},
+                {"sql_condition": "ELSE", "label_for_charts": "else", "m_probability": 0.01, "u_probability": 0.69},
+            ],
+        }],
+    }
+
+
+def _records(con: duckdb.DuckDBPyConnection) -> None:
+    # 100 people in 4 towns, each recorded twice at one address no one else has
+    rows = [(f"{p}-{k}", f"{p} high street", f"town{p % 4}") for p in range(100) for k in range(2)]
+    con.execute("CREATE TABLE feats (unique_id VARCHAR, addr VARCHAR, town VARCHAR)")
+    con.executemany("INSERT INTO feats VALUES (?, ?, ?)", rows)
+
+
+def test_refine_u_discounts_the_matches_in_the_sample() -> None:
+    con = duckdb.connect()
+    _records(con)
+    model = link_model.refine_u(con, "feats", _toy_model(), max_pairs=1e6)
+    levels = {lv["label_for_charts"]: lv for lv in model["comparisons"][0]["comparison_levels"]}
+    pairs = 200 * 199 // 2
+    # no two different people share an address: u falls to about one unseen pair's share of the sample
+    # (Splink's sampling counted the 100 matches: 100 / pairs)
+    assert levels["same address"]["u_probability"] < 2 * link_model.UNSEEN_PAIRS / (pairs - 100)
+    # 100 of the sample's pairs are matches, more than SAMPLE_MATCHES: the match rate is taken from it
+    assert model["clearsight_match_rate_from_sample"]
+    # (about: the toy m says a tenth of matches live in other towns or addresses, and EM counts those in)
+    assert 100 / pairs <= model["probability_two_random_records_match"] <= 125 / pairs
+    # the same town is what non-matches show: a quarter of the pairs of different people, less the matches
+    same_town_non_match = 4 * (50 * 49 // 2) - 100
+    assert math.isclose(levels["same town"]["u_probability"], same_town_non_match / (pairs - 100), rel_tol=0.01)
+    assert model["clearsight_u_refined_pairs"] == pairs
+
+
+def test_refine_u_keeps_fixed_levels_and_leaves_the_input_table_alone() -> None:
+    con = duckdb.connect()
+    _records(con)
+    toy = _toy_model()
+    toy["comparisons"][0]["comparison_levels"][2].update(fix_u_probability=True, u_probability=0.3)
+    model = link_model.refine_u(con, "feats", toy, max_pairs=1e6)
+    assert model["comparisons"][0]["comparison_levels"][2]["u_probability"] == 0.3
+    assert con.execute("SELECT count(*) FROM feats").fetchall()[0][0] == 200
+    assert not con.execute("SELECT * FROM duckdb_tables() WHERE table_name = 'cs_u_sample'").fetchall()
+
+
+def test_bound_weights_records_the_model_version() -> None:
+    model = link_model.bound_weights(_toy_model())
+    assert model["clearsight_model_version"] == link_model.MODEL_VERSION == "clearsight-link-v4"
+
+
+def _gated_model(disagree_bits: float) -> dict:
+    """A date comparison whose 'dates of birth disagree' weighs ``disagree_bits``, and the shipped gates."""
+    gates = next(c for c in link_model.comparisons() if c["output_column_name"] == "namesake")
+    dates = {"output_column_name": "date_of_birth", "comparison_levels": [
+        {"sql_condition": "dob_l IS NULL", "label_for_charts": "null", "is_null_level": True},
+        {"sql_condition": "dob_l = dob_r", "label_for_charts": "exact", "m_probability": 0.9, "u_probability": 0.001},
+        {"sql_condition": "ELSE", "label_for_charts": "dates of birth disagree",
+         "m_probability": 0.5 * 2.0**disagree_bits, "u_probability": 0.5},
+    ]}
+    return {"probability_two_random_records_match": 1e-4, "comparisons": [dates, gates]}
+
+
+def test_gates_weigh_no_more_than_disagreeing_dates_where_dates_are_unreliable() -> None:
+    unreliable = link_model.bound_weights(_gated_model(-4.3))
+    assert not link_model.dates_reliable(unreliable)
+    gate = link_model.level_weight(unreliable, "namesake", "no date of birth, forenames not one name")
+    assert gate is not None and math.isclose(gate, -4.3, abs_tol=1e-9)
+    # where dates are reliable (synthetic national: disagreeing dates at -20 bits) the gates keep -10
+    reliable = link_model.bound_weights(_gated_model(-9.3))
+    assert link_model.dates_reliable(reliable)
+    gate = link_model.level_weight(reliable, "namesake", "no date of birth, forenames not one name")
+    assert gate is not None and math.isclose(gate, link_model.GATE_BITS, abs_tol=1e-9)
+
+
+def _level_of(left: dict, right: dict, comparison: str) -> str:
+    """The label of the level that two person records fall in, for one comparison of the shipped model."""
+    from clearsight.link.scoring import prepare_features
+
+    con = duckdb.connect()
+    columns = ("unique_id", "source", "forename", "surname", "date_of_birth", "postcode", "address")
+    con.execute(f"CREATE TABLE people ({', '.join(c + ' VARCHAR' for c in columns)})")
+    for uid, record in (("1", left), ("2", right)):
+        values = [uid, "S", *(record.get(c) for c in columns[2:])]
+        con.execute("INSERT INTO people VALUES (?, ?, ?, ?, ?, ?, ?)", values)
+    prepare_features(con, "people", set(columns))
+    chosen = next(c for c in link_model.comparisons() if c["output_column_name"] == comparison)
+    names = [r[0] for r in con.execute("DESCRIBE cs_features").fetchall()]
+    sides = ", ".join(f"l.{c} AS {c}_l, r.{c} AS {c}_r" for c in names)
+    gamma = con.execute(f"SELECT {link_model._gamma_sql(chosen)} FROM (SELECT {sides} FROM cs_features l, "
+                        "cs_features r WHERE l.unique_id = '1' AND r.unique_id = '2')").fetchall()[0][0]
+    levels = [lv for lv in chosen["comparison_levels"] if not lv.get("is_null_level")]
+    return "null" if gamma == -1 else levels[len(levels) - 1 - gamma]["label_for_charts"]
+
+
+def test_new_levels_catch_the_slips_they_name() -> None:
+    home = {"postcode": "SW8 7NB", "address": "82 Sanders Close, Kingston"}
+    swapped = _level_of({"forename": "Amanda", "surname": "Okelllo", **home},
+                        {"forename": "Okello", "surname": "Amanda", **home}, "forename")
+    assert swapped == "swapped with surname, a spelling apart"
+    moved = _level_of({"forename": "Alana", "surname": "Gould"}, {"forename": "Gould"}, "forename")
+    assert moved == "recorded as the surname"
+    slip = _level_of({"forename": "A", "postcode": "3782", "address": "19 warrumbul street gordonvale"},
+                     {"forename": "A", "postcode": "3728", "address": "19 warrumbul st gordonvale"}, "location")
+    assert slip == "postcode one slip apart, address alike"
+    digits = _level_of({"forename": "A", "date_of_birth": "1994-08-31"},
+                       {"forename": "A", "date_of_birth": "1994-80-31"}, "date_of_birth")
+    assert digits.startswith("one digit differs")
+
+
+def test_a_missing_surname_does_not_let_an_undated_pair_skip_the_gates() -> None:
+    home = {"postcode": "BA5 7JR", "address": "105 Lloyd Avenue"}
+    gate = _level_of({"forename": "Oliver", **home}, {"forename": "Harry", **home}, "namesake")
+    assert gate == "no date of birth, forenames not one name"
