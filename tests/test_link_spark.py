@@ -98,3 +98,21 @@ def test_spark_links_an_area_exactly_as_duckdb(area_both_engines: tuple[Path, Pa
     weights_duckdb, weights_spark = _evidence(on_duckdb), _evidence(on_spark)
     assert weights_spark.keys() == weights_duckdb.keys() and len(weights_duckdb) > 100
     assert max(abs(weights_spark[k] - weights_duckdb[k]) for k in weights_duckdb) < 1e-9
+
+
+def test_spark_checkpoints_go_to_a_private_folder_removed_at_exit(monkeypatch) -> None:
+    """Checkpoints can hold decrypted features: the folder is 0700 and removed when the process exits."""
+    import os
+    import stat
+
+    from clearsight import spark
+
+    at_exit = []
+    monkeypatch.setattr(spark.atexit, "register", lambda function, *args: at_exit.append((function, args)))
+    folder = spark.checkpoint_folder()
+    assert stat.S_IMODE(os.stat(folder).st_mode) == 0o700
+    (Path(folder) / "part-0").write_text("features")
+    assert len(at_exit) == 1
+    function, args = at_exit[0]
+    function(*args)
+    assert not os.path.exists(folder)

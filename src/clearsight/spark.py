@@ -9,7 +9,9 @@ chosen with ``CLEARSIGHT_SPARK_MASTER`` (``spark://host:7077``, ``yarn``, ``k8s:
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import tempfile
 from typing import Any
 
@@ -55,9 +57,20 @@ def session(master: str | None = None, app_name: str = "clearsight") -> Any:
         # JVM's 64 KB method limit, logs an error and falls back anyway: skip straight to the fallback
         .config("spark.sql.codegen.wholeStage", "false")
         .config("spark.sql.execution.arrow.pyspark.enabled", "true")
+        .config("spark.cleaner.referenceTracking.cleanCheckpoints", "true")
     )
     spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel("ERROR")
     if not spark.sparkContext.getCheckpointDir():
-        spark.sparkContext.setCheckpointDir(tempfile.mkdtemp(prefix="clearsight-spark-checkpoints-"))
+        spark.sparkContext.setCheckpointDir(checkpoint_folder())
     return spark
+
+
+def checkpoint_folder() -> str:
+    """A private (0700) folder for Spark's checkpoints, removed when this process exits.
+
+    Checkpoints can hold linkage features (decrypted identifiers), so they must not outlive the run.
+    """
+    folder = tempfile.mkdtemp(prefix="clearsight-spark-checkpoints-")
+    atexit.register(shutil.rmtree, folder, True)
+    return folder
