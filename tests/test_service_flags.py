@@ -15,7 +15,7 @@ from clearsight.flags.store import ensure_tables, flag_id
 from clearsight.service import create_app
 from clearsight.service.accounts import Role
 from clearsight.service.settings import ServiceSettings
-from test_service_support import add_account, csrf_of, sign_in, two_areas
+from test_service_support import add_account, csrf_of, signed_in_as, two_areas
 
 (_, COUNCIL_A, _), (_, COUNCIL_B, _) = two_areas()
 FLAG_A = flag_id("LA", "REF-A-1")
@@ -57,12 +57,6 @@ def world(tmp_path):  # noqa: ANN001, ANN201
     app.state.engine.dispose()
 
 
-def _as(client: TestClient, email: str) -> TestClient:
-    client.cookies.clear()
-    assert sign_in(client, email).status_code == 303
-    return client
-
-
 def _decisions(warehouse) -> list[tuple]:  # noqa: ANN001
     con = duckdb.connect(str(warehouse))
     try:
@@ -78,7 +72,7 @@ def _audit(app) -> list:  # noqa: ANN001
 
 def test_council_analyst_sees_only_their_council(world) -> None:  # noqa: ANN001
     app, client, _ = world
-    _as(client, "analyst.a@example.org")
+    signed_in_as(client, "analyst.a@example.org")
     listing = client.get("/flags")
     assert listing.status_code == 200
     assert FLAG_A in listing.text and FLAG_B not in listing.text
@@ -96,11 +90,11 @@ def test_council_analyst_sees_only_their_council(world) -> None:  # noqa: ANN001
 
 def test_auditor_and_admin_see_all_but_only_the_auditor_sees_quotes(world) -> None:  # noqa: ANN001
     app, client, _ = world
-    _as(client, "auditor@example.org")
+    signed_in_as(client, "auditor@example.org")
     listing = client.get("/flags").text
     assert FLAG_A in listing and FLAG_B in listing
     assert QUOTE_A in client.get(f"/flags/{FLAG_A}").text
-    _as(client, "admin@example.org")
+    signed_in_as(client, "admin@example.org")
     listing = client.get("/flags").text
     assert FLAG_A in listing and FLAG_B in listing
     page = client.get(f"/flags/{FLAG_A}")
@@ -112,7 +106,7 @@ def test_auditor_and_admin_see_all_but_only_the_auditor_sees_quotes(world) -> No
 
 def test_a_decision_is_kept_with_who_and_why_and_audited(world) -> None:  # noqa: ANN001
     app, client, warehouse = world
-    _as(client, "analyst.a@example.org")
+    signed_in_as(client, "analyst.a@example.org")
     token = csrf_of(client.get(f"/flags/{FLAG_A}").text)
     done = client.post(f"/flags/{FLAG_A}/decision", follow_redirects=False,
                        data={"csrf_token": token, "decision": "confirm", "why": "Missing with adult men twice."})
@@ -136,7 +130,7 @@ def test_a_decision_is_kept_with_who_and_why_and_audited(world) -> None:  # noqa
 
 def test_a_decision_needs_a_choice_and_a_reason(world) -> None:  # noqa: ANN001
     app, client, warehouse = world
-    _as(client, "auditor@example.org")
+    signed_in_as(client, "auditor@example.org")
     token = csrf_of(client.get(f"/flags/{FLAG_B}").text)
     no_reason = client.post(f"/flags/{FLAG_B}/decision", data={"csrf_token": token, "decision": "reject", "why": " "})
     assert no_reason.status_code == 400 and "Enter the reason" in no_reason.text
@@ -149,7 +143,7 @@ def test_a_decision_needs_a_choice_and_a_reason(world) -> None:  # noqa: ANN001
 
 def test_csrf_is_required(world) -> None:  # noqa: ANN001
     app, client, warehouse = world
-    _as(client, "analyst.a@example.org")
+    signed_in_as(client, "analyst.a@example.org")
     client.get(f"/flags/{FLAG_A}")
     for token in ("", "forged"):
         response = client.post(f"/flags/{FLAG_A}/decision", data={"csrf_token": token, "decision": "confirm",
@@ -166,7 +160,7 @@ def test_anonymous_and_other_roles_are_refused(world) -> None:  # noqa: ANN001
         assert client.get(path, follow_redirects=False).status_code == 401
     assert client.post(f"/flags/{FLAG_A}/decision", data={"csrf_token": token, "decision": "confirm",
                                                          "why": "x"}).status_code == 401
-    _as(client, "force@example.org")
+    signed_in_as(client, "force@example.org")
     assert client.get("/flags").status_code == 403
     assert client.get(f"/flags/{FLAG_A}").status_code == 403
     assert _decisions(warehouse) == []
@@ -176,7 +170,7 @@ def test_without_a_warehouse_the_pages_say_so(tmp_path) -> None:  # noqa: ANN001
     app = create_app(ServiceSettings(database_url=f"sqlite:///{tmp_path / 'service.db'}"))
     add_account(app, "auditor@example.org", Role.national_auditor)
     with TestClient(app) as client:
-        _as(client, "auditor@example.org")
+        signed_in_as(client, "auditor@example.org")
         for path in ("/flags", f"/flags/{FLAG_A}"):
             page = client.get(path)
             assert page.status_code == 200 and "No warehouse is configured" in page.text

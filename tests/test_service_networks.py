@@ -21,7 +21,7 @@ from clearsight.service.settings import ServiceSettings
 from clearsight.vault import KEY_ENV, Vault
 from test_networks import COUNCIL, FORCE, PERSONS, SUB_F
 from test_networks import _build as build_network_warehouse
-from test_service_support import add_account, csrf_of, sign_in
+from test_service_support import add_account, csrf_of, signed_in_as
 
 KEY = bytes(range(32))
 NAMES = {record: (f"Fore{record}", f"Sur{record}") for _, record in PERSONS}
@@ -74,12 +74,6 @@ def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # noqa: ANN201
     app.state.engine.dispose()
 
 
-def _as(client: TestClient, email: str) -> TestClient:
-    client.cookies.clear()
-    assert sign_in(client, email).status_code == 303
-    return client
-
-
 def _groups(warehouse: Path) -> dict[str, set[str]]:
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
@@ -100,19 +94,19 @@ def test_groups_are_listed_to_the_roles_and_areas_that_may_see_them(world) -> No
     app, client, warehouse = world
     groups = _groups(warehouse)
     for email in ("force@example.org", "auditor@example.org"):
-        page = _as(client, email).get("/networks").text
+        page = signed_in_as(client, email).get("/networks").text
         assert all(group_id in page for group_id in groups), email
     # the council sees the groups offending in its area, not the one found from the force's intelligence alone
     in_area = {g for g, members in groups.items() if members & {"PV1", "PV2"}}
-    page = _as(client, "council@example.org").get("/networks").text
+    page = signed_in_as(client, "council@example.org").get("/networks").text
     assert {g for g in groups if g in page} == in_area and len(in_area) == len(groups) - 1
-    other = _as(client, "other.force@example.org").get("/networks").text
+    other = signed_in_as(client, "other.force@example.org").get("/networks").text
     assert not any(group_id in other for group_id in groups)
-    assert _as(client, "admin@example.org").get("/networks").status_code == 403
+    assert signed_in_as(client, "admin@example.org").get("/networks").status_code == 403
     client.cookies.clear()
     assert client.get("/networks").status_code == 401
     one = sorted(groups)[0]
-    assert _as(client, "other.force@example.org").get(f"/networks/{one}").status_code == 404
+    assert signed_in_as(client, "other.force@example.org").get(f"/networks/{one}").status_code == 404
     assert [e.details["rows"] for e in _audit(app, "networks.read")] == [len(groups)] * 2 + [len(in_area), 0]
 
 
@@ -120,7 +114,7 @@ def test_a_group_page_draws_every_member_and_tie_it_lists(world) -> None:  # noq
     _, client, warehouse = world
     groups = _groups(warehouse)
     group_id = next(g for g, members in groups.items() if "PV1" in members)
-    page = _as(client, "auditor@example.org").get(f"/networks/{group_id}").text
+    page = signed_in_as(client, "auditor@example.org").get(f"/networks/{group_id}").text
     svg = re.search(r'<svg id="group-network".*?</svg>', page, re.S).group(0)
     assert "<title" in svg and "<desc" in svg
     assert svg.count("<circle") == len(groups[group_id])
@@ -137,10 +131,10 @@ def test_a_group_page_draws_every_member_and_tie_it_lists(world) -> None:  # noq
 def test_names_are_shown_only_for_the_readers_own_records_and_counted_in_the_audit(world) -> None:  # noqa: ANN001
     app, client, warehouse = world
     group_id = next(g for g, members in _groups(warehouse).items() if "PV1" in members)
-    force_page = _as(client, "force@example.org").get(f"/networks/{group_id}").text
+    force_page = signed_in_as(client, "force@example.org").get(f"/networks/{group_id}").text
     assert "ForeS1 SurS1" in force_page and "ForeV1 SurV1" in force_page
     assert "ForeC-V1" not in force_page  # the council's record of the same child is not the force's to show
-    council_page = _as(client, "council@example.org").get(f"/networks/{group_id}").text
+    council_page = signed_in_as(client, "council@example.org").get(f"/networks/{group_id}").text
     assert "ForeC-V1 SurC-V1" in council_page and "ForeS1" not in council_page
     reads = _audit(app, "network.group.read")
     assert [entry.details["names_shown"] for entry in reads] == [3, 1]
@@ -152,26 +146,26 @@ def test_without_the_vault_key_no_names_and_the_page_says_why(world, monkeypatch
     monkeypatch.delenv(KEY_ENV)
     monkeypatch.setenv("CLEARSIGHT_VAULT_KEY_FILE", str(warehouse.parent / "absent.key"))
     group_id = next(g for g, members in _groups(warehouse).items() if "PV1" in members)
-    page = _as(client, "force@example.org").get(f"/networks/{group_id}").text
+    page = signed_in_as(client, "force@example.org").get(f"/networks/{group_id}").text
     assert "ForeS1" not in page and "vault key is not configured" in page
 
 
 def test_a_pair_is_explained_to_its_own_analysts_and_the_auditor_only(world) -> None:  # noqa: ANN001
     app, client, _ = world
     url = f"/linkage/explain?a={COUNCIL}:C-V1&b={FORCE}:V1"
-    page = _as(client, "council@example.org").get(url).text
+    page = signed_in_as(client, "council@example.org").get(url).text
     assert 'id="waterfall"' in page and "linked as one person" in page
     assert "+8.00" in page and "-1.50" in page and "+3.00" in page  # the stored weights, as stored
-    assert _as(client, "auditor@example.org").get(url).status_code == 200
-    assert _as(client, "other.force@example.org").get(url).status_code == 404
+    assert signed_in_as(client, "auditor@example.org").get(url).status_code == 200
+    assert signed_in_as(client, "other.force@example.org").get(url).status_code == 404
     assert len(_audit(app, "link.explain.read")) == 2
-    unknown = _as(client, "auditor@example.org").get(f"/linkage/explain?a={FORCE}:S1&b={FORCE}:S8").text
+    unknown = signed_in_as(client, "auditor@example.org").get(f"/linkage/explain?a={FORCE}:S1&b={FORCE}:S8").text
     assert 'id="explain-problem"' in unknown and "not scored" in unknown
 
 
 def test_a_judgement_is_kept_with_who_and_why_and_audited(world) -> None:  # noqa: ANN001
     app, client, warehouse = world
-    _as(client, "force@example.org")
+    signed_in_as(client, "force@example.org")
     token = csrf_of(client.get(f"/linkage/explain?a={COUNCIL}:C-V1&b={FORCE}:V1").text)
     form = {"csrf_token": token, "a": f"{COUNCIL}:C-V1", "b": f"{FORCE}:V1", "judgement": "not_same", "why": ""}
     assert client.post("/linkage/judgement", data=form).status_code == 400  # a reason is needed
@@ -193,7 +187,7 @@ def test_without_a_warehouse_the_pages_say_so(tmp_path: Path) -> None:
     app = create_app(ServiceSettings(database_url=f"sqlite:///{tmp_path / 'service.db'}"))
     add_account(app, "auditor@example.org", Role.national_auditor)
     with TestClient(app) as client:
-        _as(client, "auditor@example.org")
+        signed_in_as(client, "auditor@example.org")
         for url in ("/networks", "/networks/G1", f"/linkage/explain?a={FORCE}:A&b={FORCE}:B"):
             page = client.get(url)
             assert page.status_code == 200 and 'id="networks-unavailable"' in page.text, url

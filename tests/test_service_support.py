@@ -141,6 +141,13 @@ def sign_in(client, email: str, password: str = PASSWORD):  # noqa: ANN001, ANN2
                        follow_redirects=False)
 
 
+def signed_in_as(client, email: str):  # noqa: ANN001, ANN201
+    """The test client, its cookies cleared and signed in as ``email`` (the sign-in must succeed)."""
+    client.cookies.clear()
+    assert sign_in(client, email).status_code == 303
+    return client
+
+
 def submit_form(client, form: dict[str, str]):  # noqa: ANN001, ANN201
     token = csrf_of(client.get("/report").text)
     return client.post("/report", data={**form, "csrf_token": token})
