@@ -16,6 +16,7 @@ import typer
 from rich.console import Console
 from rich.table import Table as RichTable
 
+from clearsight.engine import EngineName, EngineOption
 from clearsight.errors import ClearsightError
 
 console = Console(stderr=True)
@@ -28,11 +29,6 @@ KeyFileOption = Annotated[
 ]
 RecordArgument = Annotated[str, typer.Argument(help="A record as SOURCE:RECORD_ID, e.g. E23000002:N-004211.")]
 DEFAULT_DB = Path("clearsight.duckdb")
-
-
-class Engine(StrEnum):
-    duckdb = "duckdb"
-    spark = "spark"
 
 
 class Verdict(StrEnum):
@@ -63,7 +59,7 @@ def register(app: typer.Typer) -> None:
     @app.command("link")
     def link(
         db: DbOption = DEFAULT_DB,
-        engine: Annotated[Engine, typer.Option(help="Where to run: duckdb here, spark for scale.")] = Engine.duckdb,
+        engine: EngineOption = EngineName.duckdb,
         retrain: Annotated[bool, typer.Option("--retrain", help="Train the model again instead of reusing it.")]
         = False,
         incremental: Annotated[bool, typer.Option(
@@ -129,7 +125,7 @@ def register(app: typer.Typer) -> None:
         out: Annotated[Path, typer.Option("--out", help="Where to write record_id,cluster_id,match_probability.")],
         pairs: Annotated[Path | None, typer.Option("--pairs", help="Also write every scored pair here.")] = None,
         threshold: Annotated[float, typer.Option(help="Link pairs at or above this probability.")] = 0.99,
-        engine: Annotated[Engine, typer.Option(help="Where to run: duckdb here, spark for scale.")] = Engine.duckdb,
+        engine: EngineOption = EngineName.duckdb,
         as_json: JsonOption = False,
     ) -> None:
         """Link a standalone CSV of person records (two extracts, or a benchmark) and write its clusters."""
