@@ -25,6 +25,7 @@ CONTENDERS = {
     "clearsight_readers": "from bench_ingest_tasks import clearsight_readers as task",
     "duckdb_bare_read_csv": "from bench_ingest_tasks import duckdb_bare_read_csv as task",
     "pandas_pandera": "from bench_ingest_tasks import pandas_pandera as task",
+    "pandas_pandera_defaults": "from bench_ingest_tasks import pandas_pandera_defaults as task",
 }
 
 

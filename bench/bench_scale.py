@@ -1,6 +1,6 @@
 """How each step of the audit grows from 'area' to 'national' x 10 years, and what the Spark engine costs here.
 
-Usage: python bench/bench_scale.py [--scales area national:1 national:10] [--spark area] [--out FILE]
+Usage: python bench/bench_scale.py [--scales area national:1 national:10] [--spark area] [--out FILE] [--keep DIR]
 Writes bench/results/scale.json. Each step runs as its own ``clearsight`` process, so that its wall time and
 its peak memory (the child's ru_maxrss, from wait4) are its own: synth, ingest, link, networks, flags,
 report (no PDF: WeasyPrint's time is layout, not data). ``--spark SCALE`` also links a copy of that scale's
@@ -29,7 +29,8 @@ BASIS = "UK GDPR 6(1)(e), 9(2)(g); synthetic benchmark data"
 
 
 def _step(args: list[str], env: dict[str, str]) -> dict[str, float]:
-    """Run one clearsight command; its seconds and peak resident memory (MiB)."""
+    """Run one clearsight command; its seconds, peak resident memory (MiB) and the machine's load around it."""
+    load_before = os.getloadavg()[0]
     started = time.perf_counter()
     process = subprocess.Popen([sys.executable, "-m", "clearsight.cli", *args], env=env,
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -39,7 +40,9 @@ def _step(args: list[str], env: dict[str, str]) -> dict[str, float]:
     code = os.waitstatus_to_exitcode(status)
     if code != 0:
         raise RuntimeError(f"clearsight {' '.join(args)} exited {code}: {error}")
-    return {"seconds": round(seconds, 2), "peak_rss_mib": round(usage.ru_maxrss / 1024, 1)}
+    return {"seconds": round(seconds, 2), "peak_rss_mib": round(usage.ru_maxrss / 1024, 1),
+            "cpu_seconds": round(usage.ru_utime + usage.ru_stime, 1),
+            "load_1min_before_after": [round(load_before, 1), round(os.getloadavg()[0], 1)]}
 
 
 def _record_legal_bases(db: Path) -> None:
@@ -120,14 +123,26 @@ def main() -> None:
                         help="SCALE[:YEARS] to run, smallest first (add national:10 for the ten-year run)")
     parser.add_argument("--spark", nargs="*", default=[], help="scales whose linkage is also run on Spark")
     parser.add_argument("--out", type=Path, default=HERE / "results" / "scale.json")
+    parser.add_argument("--keep", type=Path, default=None,
+                        help="work in this folder and keep it (warehouses, reports) instead of a temporary one")
+    parser.add_argument("--merge", action="store_true",
+                        help="keep the other scales already in --out (each entry says when it was measured)")
     args = parser.parse_args()
     env = {**os.environ, "CLEARSIGHT_VAULT_KEY": os.environ.get("CLEARSIGHT_VAULT_KEY", KEY)}
     results = []
-    with tempfile.TemporaryDirectory(prefix="clearsight-scale-") as scratch:
+    with tempfile.TemporaryDirectory(prefix="clearsight-scale-") as temporary:
+        scratch = args.keep or Path(temporary)
+        scratch.mkdir(parents=True, exist_ok=True)
         for item in args.scales:
             scale, _, years = item.partition(":")
             print(f"scale {scale} x {years or 1} year(s)", file=sys.stderr)
-            results.append(run_scale(scale, int(years or 1), Path(scratch), env, item in args.spark))
+            result = run_scale(scale, int(years or 1), scratch, env, item in args.spark)
+            result["measured"] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+            results.append(result)
+    if args.merge and args.out.is_file():
+        ran = {(r["scale"], r["years"]) for r in results}
+        kept = [r for r in json.loads(args.out.read_text())["results"] if (r["scale"], r["years"]) not in ran]
+        results = sorted(kept + results, key=lambda r: (r["scale"] != "area", r["years"]))
     base = results[0]
     for result in results:
         result["growth_vs_first"] = {
