@@ -28,13 +28,13 @@ from clearsight.engine import DuckDBEngine, Engine
 
 STRENGTHS = ("confirmed", "tentative", "unconfirmed")
 DEFAULT_GROUP_STRENGTHS = ("confirmed", "tentative")
-# An unconfirmed tie counts for group detection once this many distinct reports support it (0: never): a
+# An unconfirmed tie counts for group detection once this many distinct reports support it (0: not by
+# reports; corroboration by records below is a separate option): a
 # phone named in two reports, one about each man, is two reports; one ungraded report naming both is one.
 DEFAULT_CORROBORATION = 2
 # An unconfirmed tie also counts when the one report it rests on is corroborated by a record of another kind
 # (``nw_report_corroborated``); off with ``record_corroboration=False``.
 DEFAULT_RECORD_CORROBORATION = True
-CORROBORATION_BASES = ("subjects_tied", "phone_on_record")
 # An entity (a phone, a car, a place) named in reports about more persons than this is a hub (a taxi
 # rank, a school, a shopping centre) rather than evidence of a tie; its pairs would also grow quadratically.
 MAX_ENTITY_PERSONS = 25

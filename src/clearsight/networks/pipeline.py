@@ -81,6 +81,7 @@ def _partition(
                 "::BIGINT AS idx, person_id, person_role, first_seen FROM nw_node")
     nodes = con.sql("SELECT idx, person_id, person_role, first_seen FROM nw_index ORDER BY idx").to_arrow_table()
     listed = ", ".join(f"'{strength}'" for strength in strengths)  # validated against graph.STRENGTHS
+    # evidence_records lists a tie's first 20 records; a pair with more has two reports and counts anyway
     by_record = (
         "SELECT DISTINCT e.person_a, e.person_b FROM (SELECT person_a, person_b, unnest(evidence_records) AS report "
         "FROM nw_edge WHERE strength = 'unconfirmed') e JOIN nw_report_corroborated c USING (report) "
