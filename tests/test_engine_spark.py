@@ -121,7 +121,7 @@ def test_spark_gives_duckdbs_result_and_types(spark) -> None:
 
 
 NETWORK_TABLES = ("network_edge", "offender_group", "offender_group_member", "offender_group_offence",
-                  "network_offence_flag")
+                  "network_offence_flag", "network_report_corroboration")
 FLAG_TABLES = ("harm_flag", "harm_flag_quote")
 
 

@@ -70,3 +70,17 @@ def test_core_is_the_well_connected_suspects_of_each_group() -> None:
     suspect = np.array([True, True, True, False, True, True])
     core = core_members(community, strength, suspect)
     assert core.tolist() == [True, True, False, False, True, True]
+
+
+def test_an_oversized_component_is_split_no_finer_than_the_size_limit_needs() -> None:
+    # a sparse group of 30 (a ring with chords) joined by one bridge to a tight group of 15: 45 suspects
+    ring = [(i, (i + 1) % 30) for i in range(30)] + [(i, (i + 7) % 30) for i in range(0, 30, 5)]
+    clique = [(30 + i, 30 + j) for i in range(15) for j in range(i + 1, 15)]
+    edges = [*ring, *clique, (0, 30)]
+    source, target = np.array([a for a, _ in edges]), np.array([b for _, b in edges])
+    suspects = np.ones(45, dtype=bool)
+    found = detect(45, source, target, np.ones(len(edges)), suspects, max_group_suspects=40)
+    assert _partition(found.community) == [frozenset(range(30)), frozenset(range(30, 45))]
+    # modularity's own resolution alone also cuts the ring, which no size limit asked for
+    finest = detect(45, source, target, np.ones(len(edges)), suspects, max_group_suspects=40, resolutions=(1.0,))
+    assert len(set(finest.community[:30].tolist())) > 1

@@ -61,7 +61,11 @@ def register(app: typer.Typer) -> None:
         with_unconfirmed: Annotated[bool, typer.Option("--with-unconfirmed", help="Let every unconfirmed "
                                     "intelligence tie join groups, not only corroborated ones.")] = False,
         corroboration: Annotated[int, typer.Option(min=0, help="Separate reports an unconfirmed tie needs to "
-                                 "count (0: never).")] = 2,
+                                 "count (0: not by reports).")] = 2,
+        record_corroboration: Annotated[bool, typer.Option(
+            "--record-corroboration/--no-record-corroboration", help="Let an unconfirmed tie count when a record "
+            "of another kind corroborates its one report: two persons it names tied by a recorded offence or "
+            "graded intelligence, or a phone it names on a record of a person it names.")] = True,
         as_json: JsonOption = False,
         engine: EngineOption = EngineName.duckdb,
     ) -> None:
@@ -76,7 +80,7 @@ def register(app: typer.Typer) -> None:
         strengths = ("confirmed", "tentative", "unconfirmed") if with_unconfirmed else ("confirmed", "tentative")
         with rich_progress(console, enabled=not as_json) as progress:
             summary = networks_stage.run(db, progress=progress, strengths=strengths, corroboration=corroboration,
-                                         engine=engine.value)
+                                         record_corroboration=record_corroboration, engine=engine.value)
         con = _open(db)
         written: dict[str, str] = {}
         try:

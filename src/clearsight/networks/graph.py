@@ -7,7 +7,17 @@ in DuckDB's dialect, and runs on DuckDB or (``--engine spark``) on Apache Spark 
 Why three strengths: an analyst must be able to tell a tie that a court could see (a recorded offence:
 *confirmed*) from one an intelligence officer would act on (a report graded A or B for its source and 1 or 2
 for its content: *tentative*) from gossip (any other grading: *unconfirmed*). Group detection uses only the
-first two by default, and every published count says which it used.
+first two by default, with unconfirmed ties that something independent corroborates (below), and every
+published count says which it used.
+
+Corroboration of an unconfirmed tie, each rule a separate option so that a count can name the rules it used:
+- *by reports*: at least ``DEFAULT_CORROBORATION`` distinct reports support the tie (a phone named in two
+  reports, one about each man; or two ungraded reports each naming both);
+- *by records*: the one report it rests on is corroborated by a record of another kind: two of the persons it
+  names are tied by a recorded offence or graded intelligence (``subjects_tied``: part of what it says is
+  independently known), or a phone it names is on a police or council record of a person it names
+  (``phone_on_record``: a detail it gives checks out). Intelligence practice treats a report whose checkable
+  details check out as more credible; it does not prove every association the report asserts.
 """
 
 from __future__ import annotations
@@ -18,9 +28,13 @@ from clearsight.engine import DuckDBEngine, Engine
 
 STRENGTHS = ("confirmed", "tentative", "unconfirmed")
 DEFAULT_GROUP_STRENGTHS = ("confirmed", "tentative")
-# An unconfirmed tie counts for group detection once this many distinct reports support it (0: never): a
+# An unconfirmed tie counts for group detection once this many distinct reports support it (0: not by
+# reports; corroboration by records below is a separate option): a
 # phone named in two reports, one about each man, is two reports; one ungraded report naming both is one.
 DEFAULT_CORROBORATION = 2
+# An unconfirmed tie also counts when the one report it rests on is corroborated by a record of another kind
+# (``nw_report_corroborated``); off with ``record_corroboration=False``.
+DEFAULT_RECORD_CORROBORATION = True
 # An entity (a phone, a car, a place) named in reports about more persons than this is a hub (a taxi
 # rank, a school, a shopping centre) rather than evidence of a tie; its pairs would also grow quadratically.
 MAX_ENTITY_PERSONS = 25
@@ -120,6 +134,33 @@ SELECT person_id,
 FROM roles GROUP BY person_id
 """
 
+# Unconfirmed reports that a record of another kind corroborates, one row per (report, basis, strength of
+# the corroborating tie): two of the persons a report names are tied by a confirmed or tentative tie (which
+# comes from other records: the report itself is unconfirmed), or a phone the report names is on a person
+# record (police or council) of one of the persons it names. Phones are keyed pseudonyms in both places.
+_CORROBORATED_SQL = """
+WITH subjects_tied AS (
+    SELECT a.source || ':' || a.report_record_id AS report, 'subjects_tied' AS basis, e.strength AS by_strength
+    FROM nw_subject a JOIN nw_subject b
+      ON a.submission_id = b.submission_id AND a.report_record_id = b.report_record_id
+     AND a.person_id < b.person_id
+    JOIN nw_edge e ON e.person_a = a.person_id AND e.person_b = b.person_id
+    WHERE a.strength = 'unconfirmed' AND e.strength IN ('confirmed', 'tentative')
+),
+phone_on_record AS (
+    SELECT s.source || ':' || s.report_record_id AS report, 'phone_on_record' AS basis,
+           CAST(NULL AS VARCHAR) AS by_strength
+    FROM current_intelligence_entity e
+    JOIN nw_subject s ON s.submission_id = e.submission_id AND s.report_record_id = e.intelligence_record_id
+    JOIN person_link pl ON pl.person_id = s.person_id
+    JOIN current_person p ON p.submission_id = pl.submission_id AND p.record_id = pl.record_id
+    WHERE s.strength = 'unconfirmed' AND lower(e.entity_type) = 'phone' AND p.phone_numbers IS NOT NULL
+      AND instr(';' || replace(p.phone_numbers, ' ', '') || ';', ';' || e.entity_value || ';') > 0
+)
+SELECT DISTINCT report, basis, by_strength FROM subjects_tied
+UNION SELECT DISTINCT report, basis, by_strength FROM phone_on_record
+"""
+
 # The graph's transforms in order, each a temporary table named for what it holds; written once in DuckDB's
 # SQL and run by the engine the stage was given (``clearsight.engine``: DuckDB here, or Spark).
 # ``keep``: whether code after the graph reads the table (``store.py`` reads nw_offence_party, the pipeline
@@ -131,6 +172,7 @@ STEPS: tuple[tuple[str, str, bool], ...] = (
     ("nw_evidence", _EVIDENCE_SQL, False),
     ("nw_edge", _EDGE_SQL, True),
     ("nw_node", _NODE_SQL, True),
+    ("nw_report_corroborated", _CORROBORATED_SQL, True),
 )
 
 

@@ -51,22 +51,54 @@ class NetworkSummary:
         ]
 
 
+RECORD_CORROBORATION_LABEL = ("unconfirmed in a report a record corroborates (two persons it names tied by a "
+                              "tie used here; or a phone it names on a record of a person it names)")
+
+
+def strengths_label(strengths: tuple[str, ...], corroboration: int, record_corroboration: bool) -> str:
+    """What groups were built from, comma-separated: the strengths, then each corroboration rule used."""
+    label = ",".join(strengths)
+    if "unconfirmed" not in strengths:
+        if corroboration:
+            label += f",unconfirmed corroborated by {corroboration}+ reports"
+        if record_corroboration:
+            label += "," + RECORD_CORROBORATION_LABEL
+    return label
+
+
 def _partition(
-    con: duckdb.DuckDBPyConnection, strengths: tuple[str, ...], corroboration: int, max_group_suspects: int
+    con: duckdb.DuckDBPyConnection, strengths: tuple[str, ...], corroboration: int, max_group_suspects: int,
+    record_corroboration: bool = graph.DEFAULT_RECORD_CORROBORATION,
 ) -> tuple[pa.Table, int]:
-    """Read the graph as integer arrays, detect groups, return one row per person with its community."""
+    """Read the graph as integer arrays, detect groups, return one row per person with its community.
+
+    A pair counts when a tie of a strength in ``strengths`` joins it, when ``corroboration`` or more distinct
+    unconfirmed reports support it, or (``record_corroboration``) when one of its unconfirmed reports is
+    corroborated by a record of another kind (``graph._CORROBORATED_SQL``; a corroborating tie must itself be
+    of a strength in ``strengths``).
+    """
     con.execute("CREATE OR REPLACE TEMP TABLE nw_index AS SELECT (row_number() OVER (ORDER BY person_id) - 1)"
                 "::BIGINT AS idx, person_id, person_role, first_seen FROM nw_node")
     nodes = con.sql("SELECT idx, person_id, person_role, first_seen FROM nw_index ORDER BY idx").to_arrow_table()
     listed = ", ".join(f"'{strength}'" for strength in strengths)  # validated against graph.STRENGTHS
+    # evidence_records lists a tie's first 20 records; a pair with more has two reports and counts anyway
+    by_record = (
+        "SELECT DISTINCT e.person_a, e.person_b FROM (SELECT person_a, person_b, unnest(evidence_records) AS report "
+        "FROM nw_edge WHERE strength = 'unconfirmed') e JOIN nw_report_corroborated c USING (report) "
+        f"WHERE c.basis = 'phone_on_record' OR c.by_strength IN ({listed})"
+    ) if record_corroboration else (
+        "SELECT NULL::VARCHAR AS person_a, NULL::VARCHAR AS person_b WHERE false")
     edges = con.sql(
-        "WITH pair AS (SELECT person_a, person_b, "
+        f"WITH by_record AS ({by_record}), "
+        "pair AS (SELECT person_a, person_b, "
         f"coalesce(sum(evidence_count) FILTER (strength IN ({listed})), 0) AS strong, "
         "len(list_distinct(flatten(coalesce(list(evidence_records) FILTER (strength = 'unconfirmed'), [])))) "
         "AS weak, sum(evidence_count) AS total FROM nw_edge GROUP BY ALL) "
         "SELECT a.idx AS a, b.idx AS b, total::DOUBLE AS w FROM pair e "
         "JOIN nw_index a ON a.person_id = e.person_a JOIN nw_index b ON b.person_id = e.person_b "
-        f"WHERE strong > 0 OR ({int(corroboration)} > 0 AND weak >= {int(corroboration)}) ORDER BY 1, 2"
+        "LEFT JOIN by_record r ON r.person_a = e.person_a AND r.person_b = e.person_b "
+        f"WHERE strong > 0 OR ({int(corroboration)} > 0 AND weak >= {int(corroboration)}) "
+        "OR r.person_a IS NOT NULL ORDER BY 1, 2"
     ).to_arrow_table()
     is_suspect = np.asarray(nodes["person_role"].to_numpy(zero_copy_only=False) == "suspect")
     found = groups.detect(nodes.num_rows, edges["a"].to_numpy(), edges["b"].to_numpy(), edges["w"].to_numpy(),
@@ -84,11 +116,15 @@ def run(
     progress: ProgressCallback = silent,
     strengths: tuple[str, ...] = graph.DEFAULT_GROUP_STRENGTHS,
     corroboration: int = graph.DEFAULT_CORROBORATION,
+    record_corroboration: bool = graph.DEFAULT_RECORD_CORROBORATION,
     max_group_suspects: int = groups.MAX_GROUP_SUSPECTS,
     engine: str = "duckdb",
 ) -> NetworkSummary:
     """Build the person graph over linked records, find offender groups and write the network tables.
 
+    ``corroboration`` (distinct reports) and ``record_corroboration`` (a record of another kind corroborates
+    the one report) say when an unconfirmed tie counts although ``strengths`` leaves unconfirmed out; the
+    label every group and count carries (``strengths_used``) names the rules used.
     ``engine`` is where the graph's transforms (the pairs of persons) run: ``duckdb`` here, or ``spark``
     (``clearsight.engine``); group detection and the tables written are the same for both.
     """
@@ -109,11 +145,10 @@ def run(
         runner = make_engine(engine, con)
         nodes, edges = graph.build(con, runner)
         progress("networks: graph", 1, 4)
-        partition, components_split = _partition(con, strengths, corroboration, max_group_suspects)
+        partition, components_split = _partition(con, strengths, corroboration, max_group_suspects,
+                                                  record_corroboration)
         progress("networks: graph", 2, 4)
-        label = ",".join(strengths)
-        if corroboration and "unconfirmed" not in strengths:
-            label += f",unconfirmed corroborated by {corroboration}+ reports"
+        label = strengths_label(strengths, corroboration, record_corroboration)
         run_id = hashlib.sha256(f"{started.isoformat()} {db}".encode()).hexdigest()[:12]
         store.load_previous(con)
         n_groups = store.derive(con, partition, label)

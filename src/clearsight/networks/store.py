@@ -5,6 +5,7 @@
 ``offender_group_member``: suspects (core or periphery) and victims of each group.
 ``offender_group_offence``: the offences a group's members are suspects in.
 ``network_offence_flag``: the derived group-based flag beside the police-recorded one (the finding).
+``network_report_corroboration``: unconfirmed reports a record of another kind corroborates, and how.
 ``network_run``: what each run did and which strengths its groups used.
 Tables are replaced whole in one transaction, rows in a fixed order, so a re-run on the same inputs writes
 the same tables.
@@ -133,6 +134,7 @@ _ORDER = {
     "offender_group_member": ("nw_member", "group_id, person_role, person_id"),
     "offender_group_offence": ("nw_group_offence", "group_id, source, submission_id, offence_record_id"),
     "network_offence_flag": ("nw_offence_flag", "source, submission_id, record_id"),
+    "network_report_corroboration": ("nw_report_corroborated", "report, basis, by_strength"),
 }
 
 
