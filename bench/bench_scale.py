@@ -1,6 +1,7 @@
 """How each step of the audit grows from 'area' to 'national' x 10 years, and what the Spark engine costs here.
 
 Usage: python bench/bench_scale.py [--scales area national:1 national:10] [--spark area] [--out FILE] [--keep DIR]
+       [--relink] [--merge]
 Writes bench/results/scale.json. Each step runs as its own ``clearsight`` process, so that its wall time and
 its peak memory (the child's ru_maxrss, from wait4) are its own: synth, ingest, link, networks, flags,
 report (no PDF: WeasyPrint's time is layout, not data). ``--spark SCALE`` also links a copy of that scale's
@@ -81,20 +82,28 @@ def _same_results(db: Path, copy: Path) -> dict[str, float]:
     return same
 
 
-def run_scale(scale: str, years: int, scratch: Path, env: dict[str, str], spark: bool) -> dict[str, object]:
+def run_scale(scale: str, years: int, scratch: Path, env: dict[str, str], spark: bool,
+              previous: dict[str, object] | None = None) -> dict[str, object]:
+    """Every step of the audit at one scale. With ``previous`` (that scale's entry from an earlier run whose
+    folder was kept) synth and ingest are not run again: their figures are carried over, marked as such, and
+    linkage retrains (the case this is for: a new linkage model measured on the same warehouse)."""
     folder = scratch / f"{scale}-{years}"
     db = folder / "w.duckdb"
     steps: dict[str, dict[str, float]] = {}  # each step's seconds and peak memory (and the engines' agreement)
-    steps["synth"] = _step(["synth", str(folder / "synth"), "--scale", scale, "--years", str(years),
-                            "--seed", "1"], env)
-    steps["ingest"] = _step(["ingest", str(folder / "synth" / "submissions"), "--db", str(db)], env)
-    _record_legal_bases(db)
+    if previous is None:
+        steps["synth"] = _step(["synth", str(folder / "synth"), "--scale", scale, "--years", str(years),
+                                "--seed", "1"], env)
+        steps["ingest"] = _step(["ingest", str(folder / "synth" / "submissions"), "--db", str(db)], env)
+        _record_legal_bases(db)
+    else:
+        for name in ("synth", "ingest"):
+            steps[name] = {**previous["steps"][name], "carried_over_from": previous.get("measured", "earlier run")}
     if spark:
         copy = folder / "spark" / "w.duckdb"
         copy.parent.mkdir()
         for path in (db, db.with_name("w.vault.duckdb")):
             shutil.copy(path, copy.parent / path.name)
-    steps["link"] = _step(["link", "--db", str(db)], env)
+    steps["link"] = _step(["link", "--db", str(db), *(["--retrain"] if previous is not None else [])], env)
     if spark:
         shutil.copytree(db.with_name("w.link-model"), copy.with_name("w.link-model"))
         steps["link_spark_local"] = _step(["link", "--db", str(copy), "--engine", "spark"], env)
@@ -125,6 +134,9 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=HERE / "results" / "scale.json")
     parser.add_argument("--keep", type=Path, default=None,
                         help="work in this folder and keep it (warehouses, reports) instead of a temporary one")
+    parser.add_argument("--relink", action="store_true",
+                        help="with --keep and --out from an earlier run: reuse its synth and ingest, retrain linkage "
+                             "and run the later steps again")
     parser.add_argument("--merge", action="store_true",
                         help="keep the other scales already in --out (each entry says when it was measured)")
     args = parser.parse_args()
@@ -136,7 +148,11 @@ def main() -> None:
         for item in args.scales:
             scale, _, years = item.partition(":")
             print(f"scale {scale} x {years or 1} year(s)", file=sys.stderr)
-            result = run_scale(scale, int(years or 1), scratch, env, item in args.spark)
+            previous = None
+            if args.relink:
+                earlier = json.loads(args.out.read_text())["results"]
+                previous = next(r for r in earlier if r["scale"] == scale and r["years"] == int(years or 1))
+            result = run_scale(scale, int(years or 1), scratch, env, item in args.spark, previous)
             result["measured"] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
             results.append(result)
     if args.merge and args.out.is_file():
