@@ -173,7 +173,7 @@ def test_a_large_block_is_split_by_the_finer_key_and_a_noisy_pair_in_a_small_one
     assert ("a", "b") in split  # the finer key: the same date of birth and "jas"
     assert len(split) < 62  # the crowd's forenames differ in their first three letters
     # a missing part of the finer key blocks nothing (not one block of every such record)
-    nameless = [dict(r, forename=None, surname="Quist") for r in crowd]
+    nameless = [dict(r, forename=None, surname="Quist", postcode=None) for r in crowd]
     assert len(_blocked_pairs(nameless, cap=100)) == 60 * 59 // 2  # the date of birth with "qu"
     assert not _blocked_pairs(nameless, cap=link_model.BLOCK_CAP)  # split by the forename's initial: missing
 
