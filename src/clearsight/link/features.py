@@ -148,6 +148,10 @@ SELECT * EXCLUDE (s1, s2), nullif(greatest(coalesce(s1, 0), coalesce(s2, 0)), 0)
 """
 
 
+def _signed(sql: str) -> str:
+    return f"CAST(({sql}) & 9223372036854775807 AS BIGINT)"
+
+
 def blocking_keys_sql(relation: str, blocks: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...],
                       cap: int) -> str:
     """``relation`` plus one blocking key per rule, ``bk_<name>``: a hash of the rule's key, or of its finer key
@@ -156,8 +160,8 @@ def blocking_keys_sql(relation: str, blocks: tuple[tuple[str, tuple[str, ...], t
     Why: a block of records sharing a key gives pairs with the square of its size, and a key whose values do
     not grow with the records (a date of birth, a surname and a birth year) gives blocks that grow with them.
     Both records of a pair share the key, so they fall on the same side of the cap and are compared on the same
-    key. Hashed (64 bits) to keep the columns small; two keys with one hash only add a candidate pair, which
-    the model scores like any other.
+    key. Hashed (63 bits, a signed BIGINT: Spark has no unsigned type) to keep the columns small; two keys with
+    one hash only add a candidate pair, which the model scores like any other.
     """
 
     def key(parts: tuple[str, ...]) -> str:
@@ -167,6 +171,7 @@ def blocking_keys_sql(relation: str, blocks: tuple[tuple[str, tuple[str, ...], t
     columns = []
     for name, coarse, fine in blocks:
         k, f = key(coarse), key(fine)
+        coarse_hash, fine_hash = _signed(f"hash('key', {k})"), _signed(f"hash('finer', {f})")
         columns.append(f"CASE WHEN {k} IS NULL THEN NULL WHEN count(*) OVER (PARTITION BY {k}) <= {int(cap)} "
-                       f"THEN hash('key', {k}) WHEN {f} IS NOT NULL THEN hash('finer', {f}) END AS bk_{name}")
+                       f"THEN {coarse_hash} WHEN {f} IS NOT NULL THEN {fine_hash} END AS bk_{name}")
     return f"SELECT *, {', '.join(columns)} FROM {relation}"
