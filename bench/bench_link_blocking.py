@@ -21,7 +21,6 @@ from bench_link_eval import synth_truth
 
 from clearsight.link import model as link_model
 from clearsight.link.evaluate import febrl4_persons
-from clearsight.link.features import blocking_keys_sql
 from clearsight.link.scoring import prepare_features
 
 V4 = (  # model v4's rules: (name, key), no finer key
@@ -61,7 +60,7 @@ def measure(con: duckdb.DuckDBPyConnection, keys: str, names: list[str]) -> dict
     """Per rule over ``keys`` (uid, k_<name>...): pairs, largest block, pairs new to the union, true pairs."""
     records = con.execute(f"SELECT count(*) FROM {keys}").fetchall()[0][0]
     real = con.execute("SELECT count(*) FROM true_pairs").fetchall()[0][0]
-    con.execute(f"CREATE OR REPLACE TEMP TABLE cs_true AS SELECT " + ", ".join(
+    con.execute("CREATE OR REPLACE TEMP TABLE cs_true AS SELECT " + ", ".join(
         f"coalesce(a.k_{n} = b.k_{n}, false) AS m_{n}" for n in names)
         + f" FROM true_pairs p JOIN {keys} a ON a.uid = p.l JOIN {keys} b ON b.uid = p.r")
     rows, total = [], 0
@@ -79,7 +78,8 @@ def measure(con: duckdb.DuckDBPyConnection, keys: str, names: list[str]) -> dict
             f"SELECT count(*) FILTER (m_{name}), count(*) FILTER (m_{name} AND NOT ({others})), "
             f"count(*) FILTER ({' OR '.join(f'm_{n}' for n in names[:i + 1])}) FROM cs_true").fetchall()[0]
         rows.append({"rule": name, "pairs": int(pairs), "largest_block": int(largest), "new_pairs": int(new),
-                     "cumulative_pairs": int(total), "true_pairs_kept": int(kept), "true_pairs_only_this_rule": int(only),
+                     "cumulative_pairs": int(total), "true_pairs_kept": int(kept),
+                     "true_pairs_only_this_rule": int(only),
                      "cumulative_true_pairs": int(union), "seconds": round(time.perf_counter() - started, 1)})
     kept = rows[-1]["cumulative_true_pairs"] if rows else 0
     return {"records": int(records), "true_pairs": int(real), "candidate_pairs": total,

@@ -150,16 +150,18 @@ def _blocked_pairs(rows: list[dict], cap: int) -> set[tuple[str, str]]:
     con.execute(f"CREATE TABLE keyed AS {blocking_keys_sql('cs_features', link_model.BLOCKS, cap)}"
                 .replace("SELECT *,", "SELECT unique_id,"))
     names = [name for name, _, _ in link_model.BLOCKS]
-    found = con.execute("SELECT DISTINCT a.unique_id, b.unique_id FROM keyed a JOIN keyed b ON a.unique_id < b.unique_id "
-                        f"AND ({' OR '.join(f'a.bk_{n} = b.bk_{n}' for n in names)})").fetchall()
+    found = con.execute("SELECT DISTINCT a.unique_id, b.unique_id FROM keyed a JOIN keyed b "
+                        f"ON a.unique_id < b.unique_id AND ({' OR '.join(f'a.bk_{n} = b.bk_{n}' for n in names)})"
+                        ).fetchall()
     return set(found)
 
 
 def test_a_large_block_is_split_by_the_finer_key_and_a_noisy_pair_in_a_small_one_is_kept() -> None:
     # 60 children born on one day whose forenames start with J, each at a home of their own: one block of the
     # date of birth with the forename's initial, larger than the cap
-    crowd = [{"unique_id": f"c{i}", "source": "S", "forename": f"J{chr(97 + i % 26)}{chr(97 + i // 26)}x",
-              "surname": f"{chr(97 + i % 26)}{chr(97 + i // 26)}quist", "date_of_birth": "2012-03-04", "postcode": f"ZZ{i} 1AA"} for i in range(60)]
+    letters = [f"{chr(97 + i % 26)}{chr(97 + i // 26)}" for i in range(60)]
+    crowd = [{"unique_id": f"c{i}", "source": "S", "forename": f"J{two}x", "surname": f"{two}quist",
+              "date_of_birth": "2012-03-04", "postcode": f"ZZ{i} 1AA"} for i, two in enumerate(letters)]
     # one child recorded twice, surname garbled (Whitfield, Whtifeld) and no home on one side: only the date
     # of birth with the forename's initial (or its first three letters) brings the two together
     child = [{"unique_id": "a", "source": "S", "forename": "Jasmine", "surname": "Whitfield",

@@ -654,7 +654,8 @@ def load(path: Path) -> dict[str, Any]:
                               f"{MODEL_VERSION}: run `clearsight link --retrain`")
     rules = [r.get("blocking_rule") if isinstance(r, dict) else r
              for r in model.get("blocking_rules_to_generate_predictions", [])]
-    ours = [r["blocking_rule"] for r in settings().create_settings_dict("duckdb")["blocking_rules_to_generate_predictions"]]
+    current = settings().create_settings_dict("duckdb")["blocking_rules_to_generate_predictions"]
+    ours = [r["blocking_rule"] for r in current]
     if rules != ours or model.get("clearsight_blocking") != blocking_fingerprint():
         raise ClearsightError(f"{path} was saved with other blocking rules than this code's "
                               "(docs/linkage.md): run `clearsight link --retrain`")
