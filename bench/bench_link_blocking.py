@@ -46,8 +46,11 @@ def features(con: duckdb.DuckDBPyConnection, persons: Path, truth: dict[str, str
     prepare_features(con, "cs_input", present | {"unique_id", "source"})
     con.execute("CREATE OR REPLACE TABLE feats AS SELECT CAST(unique_id AS BIGINT) AS uid, * EXCLUDE (unique_id) "
                 "FROM cs_features")
-    con.execute("CREATE OR REPLACE TABLE truth (record_id VARCHAR, entity VARCHAR)")
-    con.executemany("INSERT INTO truth VALUES (?, ?)", list(truth.items()))
+    import pyarrow as pa
+
+    con.register("cs_truth", pa.table({"record_id": list(truth), "entity": list(truth.values())}))
+    con.execute("CREATE OR REPLACE TABLE truth AS SELECT * FROM cs_truth")
+    con.unregister("cs_truth")
     con.execute("CREATE OR REPLACE TABLE true_pairs AS SELECT a.uid AS l, b.uid AS r FROM "
                 "(SELECT f.uid, t.entity FROM feats f JOIN truth t USING (record_id)) a JOIN "
                 "(SELECT f.uid, t.entity FROM feats f JOIN truth t USING (record_id)) b "
