@@ -68,7 +68,7 @@ def test_refine_u_keeps_fixed_levels_and_leaves_the_input_table_alone() -> None:
 
 def test_bound_weights_records_the_model_version() -> None:
     model = link_model.bound_weights(_toy_model())
-    assert model["clearsight_model_version"] == link_model.MODEL_VERSION == "clearsight-link-v4"
+    assert model["clearsight_model_version"] == link_model.MODEL_VERSION == "clearsight-link-v5"
 
 
 def _gated_model(disagree_bits: float) -> dict:
@@ -134,3 +134,84 @@ def test_a_missing_surname_does_not_let_an_undated_pair_skip_the_gates() -> None
     home = {"postcode": "BA5 7JR", "address": "105 Lloyd Avenue"}
     gate = _level_of({"forename": "Oliver", **home}, {"forename": "Harry", **home}, "namesake")
     assert gate == "no date of birth, forenames not one name"
+
+
+def _blocked_pairs(rows: list[dict], cap: int) -> set[tuple[str, str]]:
+    """The candidate pairs of the shipped blocking rules over ``rows`` (person columns), with ``cap``."""
+    from clearsight.link.features import blocking_keys_sql
+    from clearsight.link.scoring import prepare_features
+
+    con = duckdb.connect()
+    columns = ("unique_id", "source", "forename", "surname", "date_of_birth", "postcode", "address")
+    con.execute(f"CREATE TABLE people ({', '.join(c + ' VARCHAR' for c in columns)})")
+    for row in rows:
+        con.execute("INSERT INTO people VALUES (?, ?, ?, ?, ?, ?, ?)", [row.get(c) for c in columns])
+    prepare_features(con, "people", set(columns))
+    con.execute(f"CREATE TABLE keyed AS {blocking_keys_sql('cs_features', link_model.BLOCKS, cap)}"
+                .replace("SELECT *,", "SELECT unique_id,"))
+    names = [name for name, _, _ in link_model.BLOCKS]
+    found = con.execute("SELECT DISTINCT a.unique_id, b.unique_id FROM keyed a JOIN keyed b "
+                        f"ON a.unique_id < b.unique_id AND ({' OR '.join(f'a.bk_{n} = b.bk_{n}' for n in names)})"
+                        ).fetchall()
+    return set(found)
+
+
+def test_a_large_block_is_split_by_the_finer_key_and_a_noisy_pair_in_a_small_one_is_kept() -> None:
+    # 60 children born on one day whose forenames start with J, each at a home of their own: one block of the
+    # date of birth with the forename's initial, larger than the cap
+    letters = [f"{chr(97 + i % 26)}{chr(97 + i // 26)}" for i in range(60)]
+    crowd = [{"unique_id": f"c{i}", "source": "S", "forename": f"J{two}x", "surname": f"{two}quist",
+              "date_of_birth": "2012-03-04", "postcode": f"ZZ{i} 1AA"} for i, two in enumerate(letters)]
+    # one child recorded twice, surname garbled (Whitfield, Whtifeld) and no home on one side: only the date
+    # of birth with the forename's initial (or its first three letters) brings the two together
+    child = [{"unique_id": "a", "source": "S", "forename": "Jasmine", "surname": "Whitfield",
+              "date_of_birth": "2012-03-04", "postcode": "AB1 2CD", "address": "1 Long Lane"},
+             {"unique_id": "b", "source": "T", "forename": "Jasmin", "surname": "Xhtifeld",
+              "date_of_birth": "2012-04-03"}]
+    small = _blocked_pairs(crowd + child, cap=100)
+    assert ("a", "b") in small  # one block of 62 (day and month transposed: the same key)
+    assert len(small) == 62 * 61 // 2
+    split = _blocked_pairs(crowd + child, cap=link_model.BLOCK_CAP)
+    assert ("a", "b") in split  # the finer key: the same date of birth and "jas"
+    assert len(split) < 62  # the crowd's forenames differ in their first three letters
+    # a missing part of the finer key blocks nothing (not one block of every such record)
+    nameless = [dict(r, forename=None, surname="Quist", postcode=None) for r in crowd]
+    assert len(_blocked_pairs(nameless, cap=100)) == 60 * 59 // 2  # the date of birth with "qu"
+    assert not _blocked_pairs(nameless, cap=link_model.BLOCK_CAP)  # split by the forename's initial: missing
+
+
+def test_a_model_saved_with_other_blocking_rules_is_refused(tmp_path) -> None:
+    import json
+
+    import pytest
+
+    from clearsight.errors import ClearsightError
+
+    model = link_model.bound_weights({**link_model.settings().create_settings_dict("duckdb")})
+    path = tmp_path / "model.json"
+    path.write_text(json.dumps(model))
+    assert link_model.load(path)["clearsight_blocking"] == link_model.blocking_fingerprint()
+    for change in ({"clearsight_blocking": "other"},
+                   {"blocking_rules_to_generate_predictions": model["blocking_rules_to_generate_predictions"][1:]}):
+        path.write_text(json.dumps({**model, **change}))
+        with pytest.raises(ClearsightError, match="other blocking rules"):
+            link_model.load(path)
+    path.write_text(json.dumps({**model, "clearsight_model_version": "clearsight-link-v4"}))
+    with pytest.raises(ClearsightError, match="--retrain"):
+        link_model.load(path)
+
+
+def test_u_before_em_counts_every_sampled_pair_as_a_non_match() -> None:
+    con = duckdb.connect()
+    _records(con)
+    comparisons = _toy_model()["comparisons"]
+    sample = link_model.sample_patterns(con, "feats", comparisons, max_pairs=1e6)
+    pairs = 200 * 199 // 2
+    assert sample.pairs == pairs
+    counts = link_model.level_counts(sample)["address"]
+    # gamma 2: same address (the 100 matches), 1: same town, 0: else
+    assert counts[2] == 100 and counts[1] == 4 * (50 * 49 // 2) - 100
+    # refine_u reads the same sample: the result is the one it draws itself
+    drawn = link_model.refine_u(con, "feats", _toy_model(), max_pairs=1e6)
+    given = link_model.refine_u(con, "feats", _toy_model(), max_pairs=1e6, sample=sample)
+    assert drawn == given

@@ -13,7 +13,7 @@ from importlib import resources
 
 import duckdb
 
-FEATURES_VERSION = "3"
+FEATURES_VERSION = "4"
 
 # Input columns a person relation may carry (any may be missing; ``unique_id`` and ``source`` are required).
 INPUT_COLUMNS = (
@@ -146,3 +146,32 @@ SELECT * EXCLUDE (s1, s2), nullif(greatest(coalesce(s1, 0), coalesce(s2, 0)), 0)
     FROM {relation}
 )
 """
+
+
+def _signed(sql: str) -> str:
+    return f"CAST(({sql}) & 9223372036854775807 AS BIGINT)"
+
+
+def blocking_keys_sql(relation: str, blocks: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...],
+                      cap: int) -> str:
+    """``relation`` plus one blocking key per rule, ``bk_<name>``: a hash of the rule's key, or of its finer key
+    where more than ``cap`` records share the key; NULL where a part is missing (no pair is blocked on it).
+
+    Why: a block of records sharing a key gives pairs with the square of its size, and a key whose values do
+    not grow with the records (a date of birth, a surname and a birth year) gives blocks that grow with them.
+    Both records of a pair share the key, so they fall on the same side of the cap and are compared on the same
+    key. Hashed (63 bits, a signed BIGINT: Spark has no unsigned type) to keep the columns small; two keys with
+    one hash only add a candidate pair, which the model scores like any other.
+    """
+
+    def key(parts: tuple[str, ...]) -> str:
+        present = " AND ".join(f"({p}) IS NOT NULL" for p in parts)
+        return f"CASE WHEN {present} THEN hash({', '.join(f'CAST(({p}) AS VARCHAR)' for p in parts)}) END"
+
+    columns = []
+    for name, coarse, fine in blocks:
+        k, f = key(coarse), key(fine)
+        coarse_hash, fine_hash = _signed(f"hash('key', {k})"), _signed(f"hash('finer', {f})")
+        columns.append(f"CASE WHEN {k} IS NULL THEN NULL WHEN count(*) OVER (PARTITION BY {k}) <= {int(cap)} "
+                       f"THEN {coarse_hash} WHEN {f} IS NOT NULL THEN {fine_hash} END AS bk_{name}")
+    return f"SELECT *, {', '.join(columns)} FROM {relation}"

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -22,25 +23,63 @@ from splink import Linker, SettingsCreator, block_on
 
 from clearsight.errors import ClearsightError
 
-MODEL_VERSION = "clearsight-link-v4"
+MODEL_VERSION = "clearsight-link-v5"
+
+BLOCK_CAP = 50
+"""A blocking key's block (records sharing it) larger than this is split by the rule's finer key.
+
+Why: a key whose values do not grow with the records (a date of birth: synthetic children's span a few
+years; a surname with a birth year; a full name: name pools are finite) gives blocks that grow with the
+records, so its pairs grow with their square: v4's rules gave 4.3M pairs for 188,874 records and 129M for
+1,234,872 (national x 1 and x 10, truth records), 60% of them from the surname with the birth year alone.
+Two records of one pair share the coarse key, so both are split, or neither: a pair in a large block is still
+a candidate where it agrees on the finer key too (a large block holds the common values, where a finer key
+costs least). Measured in docs/linkage.md ("Blocking that scales")."""
 
 # Predictions are generated from the union of these rules. Measured on synthetic data they keep >= 99.5%
-# of true pairs (see docs/linkage.md); each names the noise it survives.
-BLOCKING_RULES = (
-    block_on("dob_key", "fn_initial"),  # exact or transposed date of birth with the forename's initial
-    block_on("dob_key", "substr(sn, 1, 2)"),  # forename changed (nickname, typo) but surname start agrees
-    block_on("name_key"),  # full name, in either order (swaps), whatever the date of birth says
-    block_on("sn", "birth_year_min"),  # age-only records and year typos with an exact surname
-    block_on("pc"),  # same home postcode, names garbled or swapped (a British postcode is ~15 homes)
-    block_on("sn", "pc_sector"),  # nickname forename and missing or mistyped date of birth
-    block_on("addr"),  # same normalised address (family members are told apart by the model)
-    block_on("addr_street", "substr(fn, 1, 2)"),  # house number or postcode missing, surname garbled
-    block_on("addr_street", "substr(sn, 1, 2)"),  # house number or postcode missing, forename garbled
+# of true pairs (see docs/linkage.md); each names the noise it survives. Each is (name, key, finer key): the
+# key, or where its block holds more than BLOCK_CAP records the finer key (``features.blocking_keys_sql``
+# derives one column per rule, ``bk_<name>``, NULL where a part is missing).
+BLOCKS: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = (
+    # exact or transposed date of birth with the forename's initial
+    ("dob_fn", ("dob_key", "fn_initial"), ("dob_key", "substr(fn, 1, 3)")),
+    # forename changed (nickname, typo) but surname start agrees
+    ("dob_sn", ("dob_key", "substr(sn, 1, 2)"), ("dob_key", "substr(sn, 1, 2)", "fn_initial")),
+    # full name, in either order (swaps), whatever the date of birth says
+    ("name", ("name_key",), ("name_key", "birth_year_min")),
+    # age-only records and year typos with an exact surname (v4: without the forename's initial, 60% of
+    # v4's pairs, none of them a true pair no other rule finds on the synthetic truth records)
+    ("sn_year", ("sn", "birth_year_min", "fn_initial"), ("sn", "birth_year_min", "fn")),
+    # same home postcode, names garbled or swapped (a British postcode is ~15 homes)
+    ("pc", ("pc",), ("pc", "substr(sn, 1, 1)")),
+    # nickname forename and missing or mistyped date of birth
+    ("sn_sector", ("sn", "pc_sector"), ("sn", "pc_sector", "fn_initial")),
+    # same normalised address (family members are told apart by the model)
+    ("addr", ("addr",), ("addr", "substr(sn, 1, 1)")),
+    # house number or postcode missing, surname garbled
+    ("street_fn", ("addr_street", "substr(fn, 1, 2)"), ("addr_street", "substr(fn, 1, 2)", "substr(pc, 1, 2)")),
+    # house number or postcode missing, forename garbled
+    ("street_sn", ("addr_street", "substr(sn, 1, 2)"), ("addr_street", "substr(sn, 1, 2)", "substr(pc, 1, 2)")),
     # a mistyped postcode and a garbled street name: the house number and the street's first letters
-    block_on("addr_number", "substr(addr_street, 1, 3)", "substr(pc, 1, 1)"),
-    block_on("dob_key", "substr(addr_street, 1, 3)"),  # the same, with no house number but a date of birth
-    block_on("pc_sorted", "substr(sn, 1, 1)"),  # two characters of the postcode transposed (3782 for 3728)
+    ("number_street", ("addr_number", "substr(addr_street, 1, 3)", "substr(pc, 1, 1)"),
+     ("addr_number", "substr(addr_street, 1, 3)", "substr(pc, 1, 1)", "substr(sn, 1, 1)")),
+    # the same, with no house number but a date of birth
+    ("dob_street", ("dob_key", "substr(addr_street, 1, 3)"), ("dob_key", "substr(addr_street, 1, 3)", "fn_initial")),
+    # two characters of the postcode transposed (3782 for 3728)
+    ("pc_sorted", ("pc_sorted", "substr(sn, 1, 1)"), ("pc_sorted", "substr(sn, 1, 1)", "fn_initial")),
 )
+BLOCKING_RULES = tuple(block_on(f"bk_{name}") for name, _, _ in BLOCKS)
+
+
+def blocking_fingerprint() -> str:
+    """What the blocking keys are made of (the rules, their finer keys and the cap), kept in a saved model:
+    the rules a model scores with are only column names (``bk_…``), so a change of what fills them would
+    otherwise go unseen."""
+    import hashlib
+
+    text = json.dumps({"blocks": BLOCKS, "cap": BLOCK_CAP}, sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
 
 HARD_LEVELS = ("born more than five years apart", "dates of birth disagree")
 """Levels that say whether dates of birth in this data are reliable. A date that disagrees beyond a
@@ -296,41 +335,56 @@ def _tolerate_zero_m_from_em() -> None:
     em.populate_m_u_from_lookup = clamped
 
 
-EM_MAX_PAIRS = 5e6
+EM_MAX_PAIRS = 1e6
 """At most about this many blocked pairs per EM pass (Splink's deterministic hash sample of the records).
 
 Why: blocking on date of birth grows with the square of the records; on national x 10 years (~860k records)
-it is ~86M pairs, which took more than 20 GB. The national x 1 set (~3M such pairs) and smaller are below the
-cap and are trained on every pair, as before."""
+it is ~86M pairs, which took more than 20 GB. v4 capped each pass at 5M (national x 1, ~3.2M pairs, was not
+sampled); v5 at 1M: on national x 1 the date-of-birth pass took 35 of about 95 s of training, and sampled to
+1M the model scores as before (recall at precision >= 0.999 0.9791 against 0.9790; docs/linkage.md). FEBRL4
+(10,000 records) is below the cap."""
 
 
 def train(linker: Linker, model_json: Callable[[Linker], dict[str, Any]] | None = None,
           max_pairs: float = 2e6, seed: int = 1, em_max_pairs: float | None = EM_MAX_PAIRS,
           features: tuple[duckdb.DuckDBPyConnection, str] | None = None) -> dict[str, Any]:
-    """Estimate u by random sampling, the match rate from near-certain rules, then m by EM in two passes.
+    """The match rate from near-certain rules, u from a random sample, then m by EM in two passes.
 
     Each EM pass blocks on fields it then cannot estimate, so the two passes together estimate every
     comparison: dates of birth fixed to train names, addresses and postcodes; names fixed to train the rest.
     Each pass uses at most about ``em_max_pairs`` pairs (``EM_MAX_PAIRS``; None: every pair).
-    With ``features`` (the DuckDB connection and table holding the features) u is then estimated again
-    from a random sample with the likely matches in it discounted (``refine_u``).
+
+    With ``features`` (the DuckDB connection and table holding the features) the random sample is drawn
+    once (``sample_patterns``): u before EM is read off it with every pair counted as a non-match, as
+    Splink's random sampling does, and after EM it is read off the same sample again with the likely
+    matches discounted (``refine_u``). Without ``features``, Splink's own random sampling gives u.
+    Why one sample: Splink's sampling compares the sample once per comparison, in ten chunks each; v4 drew
+    a second sample for ``refine_u``. On national x 1 the two took 30 s and 24 s of about 95 s of training.
     """
     _tolerate_zero_m_from_em()
+    as_json = model_json or (lambda trained: trained.misc.save_model_to_json(overwrite=True))
     training = linker.training
     training.estimate_probability_two_random_records_match(
         [block_on("fn", "sn", "dob"), block_on("fn", "sn", "pc")], recall=0.7
     )
-    training.estimate_u_using_random_sampling(max_pairs=max_pairs, seed=seed)
+    sample: Patterns | None = None
+    if features is not None:
+        # ``model_json``: how the engine hands back the model (Spark's is put back into DuckDB SQL)
+        sample = sample_patterns(features[0], features[1], as_json(linker)["comparisons"], max_pairs, seed)
+        set_u_from_sample(linker, sample)
+    else:
+        training.estimate_u_using_random_sampling(max_pairs=max_pairs, seed=seed)
     training.estimate_parameters_using_expectation_maximisation(
         block_on("dob"), estimate_without_term_frequencies=True, max_pairs=em_max_pairs
     )
     training.estimate_parameters_using_expectation_maximisation(
         block_on("fn", "sn"), estimate_without_term_frequencies=True, max_pairs=em_max_pairs
     )
-    # ``model_json``: how the engine hands back the trained model (Spark's is put back into DuckDB SQL)
-    trained = model_json(linker) if model_json else linker.misc.save_model_to_json(overwrite=True)
-    if features is not None:
-        trained = refine_u(features[0], features[1], trained, max_pairs=max_pairs, seed=seed)
+    trained = as_json(linker)
+    trained["clearsight_em_max_pairs"] = em_max_pairs
+    if sample is not None:
+        trained = refine_u(features[0], features[1], trained, max_pairs=max_pairs, seed=seed,  # type: ignore[index]
+                           sample=sample)
     return bound_weights(trained)
 
 
@@ -350,8 +404,74 @@ def _gamma_sql(comparison: dict[str, Any]) -> str:
     return "CASE " + " ".join(parts) + " END"
 
 
+@dataclass
+class Patterns:
+    """A random sample of pairs as comparison patterns: each row the gamma level of every comparison (in the
+    model's order; -1 where a value is missing) and how many sampled pairs show that pattern."""
+
+    comparisons: list[str]
+    rows: list[tuple[int, ...]]
+
+    @property
+    def pairs(self) -> int:
+        return sum(row[-1] for row in self.rows)
+
+
+def sample_patterns(con: duckdb.DuckDBPyConnection, table: str, comparisons: list[dict[str, Any]],
+                    max_pairs: float = 2e6, seed: int = 1) -> Patterns:
+    """Compare a random sample of records of ``table`` all against all (about ``max_pairs`` pairs) and count
+    the pairs per comparison pattern. The records are chosen by a hash of the id (DuckDB's reservoir sample is
+    repeatable only on one thread)."""
+    columns = [r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()]
+    total = int(con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0])
+    names = [c["output_column_name"] for c in comparisons]
+    if total < 2:
+        return Patterns(names, [])
+    n = min(total, int((2 * max_pairs) ** 0.5) + 1)
+    sides = ", ".join(f"l.{c} AS {c}_l, r.{c} AS {c}_r" for c in columns)
+    gammas = ", ".join(f"{_gamma_sql(c)} AS g{i}" for i, c in enumerate(comparisons))
+    con.execute(f"CREATE OR REPLACE TEMP TABLE cs_u_sample AS SELECT * FROM {table} "
+                f"ORDER BY hash(unique_id, {int(seed)}), unique_id LIMIT {n}")
+    try:
+        rows = con.execute(
+            f"SELECT {', '.join(f'g{i}' for i in range(len(comparisons)))}, count(*) FROM ("
+            f"SELECT {gammas} FROM (SELECT {sides} FROM cs_u_sample l JOIN cs_u_sample r "
+            "ON l.unique_id < r.unique_id)) GROUP BY ALL").fetchall()
+    finally:
+        con.execute("DROP TABLE IF EXISTS cs_u_sample")
+    return Patterns(names, [tuple(int(v) for v in row) for row in rows])
+
+
+def level_counts(sample: Patterns) -> dict[str, dict[int, int]]:
+    """How many sampled pairs fall in each level (gamma) of each comparison; missing values (-1) left out."""
+    counts: dict[str, dict[int, int]] = {name: {} for name in sample.comparisons}
+    for row in sample.rows:
+        for name, g in zip(sample.comparisons, row[:-1], strict=True):
+            if g >= 0:
+                counts[name][g] = counts[name].get(g, 0) + row[-1]
+    return counts
+
+
+def set_u_from_sample(linker: Linker, sample: Patterns) -> None:
+    """Each level's u from the sample with every pair counted as a non-match, as Splink's
+    ``estimate_u_using_random_sampling`` counts them, put into the linker as that method puts its own (a
+    trained u per level, then the linker's m and u from its trained values). A level the sample never shows
+    counts as ``UNSEEN_PAIRS`` pairs (Splink leaves such a level at 1e-6); fixed levels are left alone."""
+    counts = level_counts(sample)
+    for comparison in linker._settings_obj.comparisons:
+        levels = counts.get(comparison.output_column_name, {})
+        seen = sum(levels.values())
+        if seen <= 0:
+            continue
+        for level in comparison._comparison_levels_excluding_null:
+            if not level._fix_u_probability:
+                u = max(levels.get(level.comparison_vector_value, 0), UNSEEN_PAIRS) / seen
+                level._add_trained_u_probability(u, "estimate u by random sampling (one sample, Clearsight)")
+    linker._populate_m_u_from_trained_values()
+
+
 def refine_u(con: duckdb.DuckDBPyConnection, table: str, model: dict[str, Any], max_pairs: float = 2e6,
-             seed: int = 1) -> dict[str, Any]:
+             seed: int = 1, sample: Patterns | None = None) -> dict[str, Any]:
     """Estimate each level's u again from a random sample of pairs, each weighted by the chance that it is
     not a match under the trained model (the posterior from m, u and the match rate, term frequencies left
     out), repeated until u settles.
@@ -365,25 +485,17 @@ def refine_u(con: duckdb.DuckDBPyConnection, table: str, model: dict[str, Any], 
     show; a level no non-match in the sample shows counts as UNSEEN_PAIRS of them (not seen among
     so many pairs: rare, not impossible). Where the sample holds ``SAMPLE_MATCHES`` or more likely matches,
     the match rate is re-estimated from it as well (EM on the sample with m held).
+    ``sample``: the patterns already drawn (``sample_patterns``, the same comparisons in the same order);
+    without, a sample is drawn here.
     """
     comparisons = [c for c in model["comparisons"]]
-    columns = [r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()]
-    total = int(con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0])
-    if total < 2:
+    if sample is None:
+        sample = sample_patterns(con, table, comparisons, max_pairs, seed)
+    if sample.comparisons != [c["output_column_name"] for c in comparisons]:
+        raise ValueError("refine_u: the sample's comparisons are not the model's")
+    if not sample.rows:
         return model
-    n = min(total, int((2 * max_pairs) ** 0.5) + 1)
-    sides = ", ".join(f"l.{c} AS {c}_l, r.{c} AS {c}_r" for c in columns)
-    gammas = ", ".join(f"{_gamma_sql(c)} AS g{i}" for i, c in enumerate(comparisons))
-    # chosen by a hash of the id, not DuckDB's reservoir sample, which is repeatable only on one thread
-    con.execute(f"CREATE OR REPLACE TEMP TABLE cs_u_sample AS SELECT * FROM {table} "
-                f"ORDER BY hash(unique_id, {int(seed)}), unique_id LIMIT {n}")
-    try:
-        groups = con.execute(
-            f"SELECT {', '.join(f'g{i}' for i in range(len(comparisons)))}, count(*) FROM ("
-            f"SELECT {gammas} FROM (SELECT {sides} FROM cs_u_sample l JOIN cs_u_sample r "
-            "ON l.unique_id < r.unique_id)) GROUP BY ALL").fetchall()
-    finally:
-        con.execute("DROP TABLE IF EXISTS cs_u_sample")
+    groups = sample.rows
     prior = float(model["probability_two_random_records_match"])
     tables: list[dict[int, dict[str, Any]]] = []
     for comparison in comparisons:
@@ -453,6 +565,7 @@ def bound_weights(model: dict[str, Any], lowest: float = SOFT_FLOOR, hard: float
                 floor = u * 2.0**lowest if isinstance(u, float | int) else 1e-9
                 level["m_probability"] = max(m, floor)
     model["clearsight_model_version"] = MODEL_VERSION
+    model["clearsight_blocking"] = blocking_fingerprint()
     model["clearsight_weight_floor"] = lowest
     weight = level_weight(model, "date_of_birth", "dates of birth disagree")
     model["clearsight_dates_reliable"] = reliable = weight is None or weight <= RELIABLE_DATES_BITS
@@ -530,11 +643,22 @@ def _png(spec: dict[str, Any], path: Path) -> None:
 
 
 def load(path: Path) -> dict[str, Any]:
-    """A saved model, refused when it was made by other comparisons than this code's."""
+    """A saved model, refused when it was made by other comparisons or other blocking rules than this code's.
+
+    Why the blocking too: the saved model holds the rules it scores with; a model saved with other rules
+    would score other candidate pairs than this code's documented (and measured) blocking, without a word.
+    """
     model = json.loads(path.read_text())
     if model.get("clearsight_model_version") != MODEL_VERSION:
         raise ClearsightError(f"{path} was trained for {model.get('clearsight_model_version')}, not "
                               f"{MODEL_VERSION}: run `clearsight link --retrain`")
+    rules = [r.get("blocking_rule") if isinstance(r, dict) else r
+             for r in model.get("blocking_rules_to_generate_predictions", [])]
+    current = settings().create_settings_dict("duckdb")["blocking_rules_to_generate_predictions"]
+    ours = [r["blocking_rule"] for r in current]
+    if rules != ours or model.get("clearsight_blocking") != blocking_fingerprint():
+        raise ClearsightError(f"{path} was saved with other blocking rules than this code's "
+                              "(docs/linkage.md): run `clearsight link --retrain`")
     return model
 
 

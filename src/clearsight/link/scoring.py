@@ -27,7 +27,7 @@ from splink.internals.exceptions import EMTrainingException
 from clearsight.errors import ClearsightError
 from clearsight.link import engines
 from clearsight.link import model as link_model
-from clearsight.link.features import features_sql, namesakes_sql, register_nicknames
+from clearsight.link.features import blocking_keys_sql, features_sql, namesakes_sql, register_nicknames
 
 EVIDENCE_FLOOR = 0.5
 """Pairs below this probability are scored but not kept as evidence."""
@@ -220,8 +220,11 @@ def prepare_features(con: duckdb.DuckDBPyConnection, input_table: str, present: 
     quiet_splink()
     register_nicknames(con)
     con.execute(f"CREATE OR REPLACE TABLE cs_features_base AS {features_sql(input_table, present)}")
-    con.execute(f"CREATE OR REPLACE TABLE cs_features AS {namesakes_sql('cs_features_base')}")
+    con.execute(f"CREATE OR REPLACE TABLE cs_features_named AS {namesakes_sql('cs_features_base')}")
     con.execute("DROP TABLE cs_features_base")
+    con.execute("CREATE OR REPLACE TABLE cs_features AS "
+                f"{blocking_keys_sql('cs_features_named', link_model.BLOCKS, link_model.BLOCK_CAP)}")
+    con.execute("DROP TABLE cs_features_named")
     return con.execute("SELECT count(*) FROM cs_features").fetchall()[0][0]
 
 
