@@ -29,6 +29,11 @@ KEY = "YmVuY2htYXJrLWtleS1ub3QtZm9yLXJlYWwtZGF0YSE="  # synthetic data only
 BASIS = "UK GDPR 6(1)(e), 9(2)(g); synthetic benchmark data"
 
 
+STEP_LOG: Path | None = None
+"""Where each finished step is also written at once as a JSON line (``--out`` with ``.steps.jsonl``): a run
+of an hour or more that is stopped part way keeps what it measured."""
+
+
 def _step(args: list[str], env: dict[str, str]) -> dict[str, float]:
     """Run one clearsight command; its seconds, peak resident memory (MiB) and the machine's load around it."""
     load_before = os.getloadavg()[0]
@@ -41,9 +46,14 @@ def _step(args: list[str], env: dict[str, str]) -> dict[str, float]:
     code = os.waitstatus_to_exitcode(status)
     if code != 0:
         raise RuntimeError(f"clearsight {' '.join(args)} exited {code}: {error}")
-    return {"seconds": round(seconds, 2), "peak_rss_mib": round(usage.ru_maxrss / 1024, 1),
-            "cpu_seconds": round(usage.ru_utime + usage.ru_stime, 1),
-            "load_1min_before_after": [round(load_before, 1), round(os.getloadavg()[0], 1)]}
+    figures = {"seconds": round(seconds, 2), "peak_rss_mib": round(usage.ru_maxrss / 1024, 1),
+               "cpu_seconds": round(usage.ru_utime + usage.ru_stime, 1),
+               "load_1min_before_after": [round(load_before, 1), round(os.getloadavg()[0], 1)]}
+    if STEP_LOG is not None:
+        with STEP_LOG.open("a") as log:
+            log.write(json.dumps({"args": args, **figures,
+                                  "finished": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime())}) + "\n")
+    return figures
 
 
 def _record_legal_bases(db: Path) -> None:
@@ -141,6 +151,8 @@ def main() -> None:
                         help="keep the other scales already in --out (each entry says when it was measured)")
     args = parser.parse_args()
     env = {**os.environ, "CLEARSIGHT_VAULT_KEY": os.environ.get("CLEARSIGHT_VAULT_KEY", KEY)}
+    global STEP_LOG
+    STEP_LOG = args.out.with_suffix(".steps.jsonl")
     results = []
     with tempfile.TemporaryDirectory(prefix="clearsight-scale-") as temporary:
         scratch = args.keep or Path(temporary)
