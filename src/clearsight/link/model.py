@@ -184,8 +184,11 @@ def comparisons(present: set[str] | None = None) -> list[dict[str, Any]]:
                 "day and month transposed",
             ),
             # NULLs tested first: Splink's Spark UDF for Damerau-Levenshtein does not return NULL for them
+            # Levenshtein <= 2 before Damerau-Levenshtein <= 1, which implies it: the same level at a fraction of
+            # the cost (Damerau-Levenshtein costs about five times Levenshtein per pair in DuckDB)
             _level("levenshtein(dob_l, dob_r) <= 1 OR (dob_l IS NOT NULL AND dob_r IS NOT NULL "
-                   "AND substr(dob_l, 1, 4) = substr(dob_r, 1, 4) AND damerau_levenshtein(dob_l, dob_r) <= 1)",
+                   "AND substr(dob_l, 1, 4) = substr(dob_r, 1, 4) AND levenshtein(dob_l, dob_r) <= 2 "
+                   "AND damerau_levenshtein(dob_l, dob_r) <= 1)",
                    "one digit differs, or two swapped in the month or day"),
             _level("substr(dob_l, 6, 5) = substr(dob_r, 6, 5) AND abs(birth_year_min_l - birth_year_min_r) <= 1",
                    "year out by one", m_probability=0.01),
@@ -195,7 +198,8 @@ def comparisons(present: set[str] | None = None) -> list[dict[str, Any]]:
                 "age agrees with the date of birth",
                 m_probability=0.05,
             ),
-            _level("levenshtein(dob_l, dob_r) <= 2 AND substr(dob_l, 1, 4) = substr(dob_r, 1, 4)",
+            # the year first: it is cheaper than the distance, and most pairs that reach this level differ in it
+            _level("substr(dob_l, 1, 4) = substr(dob_r, 1, 4) AND levenshtein(dob_l, dob_r) <= 2",
                    "same year, two digits differ"),
             # a parent and child of one name at one address differ here. EM, which sees such pairs agree on
             # everything else, could learn that true matches often disagree this much; so both levels start
