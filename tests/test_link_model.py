@@ -251,13 +251,16 @@ def test_address_masks_share_a_bit_wherever_the_addresses_share_a_token() -> Non
 
 
 def test_the_token_mask_test_changes_no_location_level() -> None:
-    # the shipped location levels, and the same levels without the mask test (v5 before it), over every pair
+    # the shipped location levels, and the same levels as v5 wrote them before (no mask test, the shared tokens
+    # counted by list_intersect, Damerau-Levenshtein alone), over every pair
     con = _address_features()
+    common = "array_length(list_filter(addr_tokens_l, lambda t: list_contains(addr_tokens_r, t)))"
+    intersect = "length(list_intersect(addr_tokens_l, addr_tokens_r))"
     location = next(c for c in link_model.comparisons() if c["output_column_name"] == "location")
     shared = "(addr_mask_l & addr_mask_r) <> 0"
-    assert any(shared in lv["sql_condition"] for lv in location["comparison_levels"])
+    assert any(shared in lv["sql_condition"] and common in lv["sql_condition"] for lv in location["comparison_levels"])
     without = {**location, "comparison_levels": [
-        {**lv, "sql_condition": lv["sql_condition"].replace(shared, "TRUE")
+        {**lv, "sql_condition": lv["sql_condition"].replace(shared, "TRUE").replace(common, intersect)
          .replace("levenshtein(pc_l, pc_r) <= 2 AND damerau", "damerau")} for lv in location["comparison_levels"]]}
     names = [r[0] for r in con.execute("DESCRIBE cs_features").fetchall()]
     sides = ", ".join(f"l.{c} AS {c}_l, r.{c} AS {c}_r" for c in names)
