@@ -215,3 +215,77 @@ def test_u_before_em_counts_every_sampled_pair_as_a_non_match() -> None:
     drawn = link_model.refine_u(con, "feats", _toy_model(), max_pairs=1e6)
     given = link_model.refine_u(con, "feats", _toy_model(), max_pairs=1e6, sample=sample)
     assert drawn == given
+
+
+_ADDRESSES = (
+    "82 Sanders Close, Kingston", "82 Sanders Cl Kingston", "Flat 3, 82 Sanders Close", "7 Murrell Place",
+    "7 murrellplace", "75 Bendigo Village", "75 Scantlebury Crescent, Bendigo Village", "19 Warrumbul St",
+    "12 Hale Rd", "12 Hale Road, Leeds", "Goddard Lane, Hartlepool", "3 Goddard Lane", "Kingston", None,
+)
+
+
+def _address_features() -> duckdb.DuckDBPyConnection:
+    from clearsight.link.scoring import prepare_features
+
+    con = duckdb.connect()
+    con.execute("CREATE TABLE people (unique_id VARCHAR, source VARCHAR, forename VARCHAR, postcode VARCHAR, "
+                "address VARCHAR)")
+    postcodes = ("SW8 7NB", "SW8 7BN", "SW8 7NX", "SW9 1AA", "LS1 4AP", None)
+    rows = [(f"{i}-{j}", "s", "A", pc, addr) for i, addr in enumerate(_ADDRESSES) for j, pc in enumerate(postcodes)]
+    con.executemany("INSERT INTO people VALUES (?, ?, ?, ?, ?)", rows)
+    prepare_features(con, "people", {"unique_id", "source", "forename", "postcode", "address"})
+    return con
+
+
+def test_address_masks_share_a_bit_wherever_the_addresses_share_a_token() -> None:
+    con = _address_features()
+    rows = con.execute("SELECT addr_tokens, addr_mask FROM cs_features").fetchall()
+    for tokens, mask in rows:
+        assert (tokens is None) == (mask is None)
+        if mask is not None:
+            assert 0 < mask < 2**63 and bin(mask).count("1") <= len(tokens)
+    for tokens_l, mask_l in rows:
+        for tokens_r, mask_r in rows:
+            if tokens_l and tokens_r and set(tokens_l) & set(tokens_r):
+                assert mask_l & mask_r != 0
+
+
+def test_the_token_mask_test_changes_no_location_level() -> None:
+    # the shipped location levels, and the same levels as v5 wrote them before (no mask test, the shared tokens
+    # counted by list_intersect, Damerau-Levenshtein alone), over every pair
+    con = _address_features()
+    common = "array_length(list_filter(addr_tokens_l, lambda t: list_contains(addr_tokens_r, t)))"
+    intersect = "length(list_intersect(addr_tokens_l, addr_tokens_r))"
+    location = next(c for c in link_model.comparisons() if c["output_column_name"] == "location")
+    shared = "(addr_mask_l & addr_mask_r) <> 0"
+    assert any(shared in lv["sql_condition"] and common in lv["sql_condition"] for lv in location["comparison_levels"])
+    without = {**location, "comparison_levels": [
+        {**lv, "sql_condition": lv["sql_condition"].replace(shared, "TRUE").replace(common, intersect)
+         .replace("levenshtein(pc_l, pc_r) <= 2 AND damerau", "damerau")} for lv in location["comparison_levels"]]}
+    names = [r[0] for r in con.execute("DESCRIBE cs_features").fetchall()]
+    sides = ", ".join(f"l.{c} AS {c}_l, r.{c} AS {c}_r" for c in names)
+    gammas = con.execute(
+        f"SELECT {link_model._gamma_sql(location)}, {link_model._gamma_sql(without)} FROM (SELECT {sides} "
+        "FROM cs_features l JOIN cs_features r ON l.unique_id < r.unique_id)").fetchall()
+    assert len(gammas) == (len(_ADDRESSES) * 6) * (len(_ADDRESSES) * 6 - 1) // 2
+    assert all(a == b for a, b in gammas)
+    assert len({a for a, _ in gammas}) >= 8  # the pairs reach most levels, not only "all other"
+
+
+def test_a_model_saved_before_the_token_masks_still_loads_and_other_features_are_refused(tmp_path) -> None:
+    import json
+
+    import pytest
+
+    from clearsight.errors import ClearsightError
+    from clearsight.link.features import FEATURES_VERSION
+
+    model = link_model.bound_weights({**link_model.settings().create_settings_dict("duckdb")})
+    assert model["clearsight_features"] == FEATURES_VERSION
+    path = tmp_path / "model.json"
+    before = {k: v for k, v in model.items() if k != "clearsight_features"}
+    path.write_text(json.dumps(before))
+    assert link_model.load(path) == before
+    path.write_text(json.dumps({**model, "clearsight_features": "99"}))
+    with pytest.raises(ClearsightError, match="features 99"):
+        link_model.load(path)

@@ -13,7 +13,15 @@ from importlib import resources
 
 import duckdb
 
-FEATURES_VERSION = "4"
+FEATURES_VERSION = "5"
+"""Kept in a saved model (``clearsight_features``): a model whose levels read columns made otherwise is refused.
+5: ``addr_mask`` added (v4's columns unchanged, so a model saved before it still scores as before)."""
+
+ADDRESS_MASK_BITS = 63
+"""``addr_mask``: the address's tokens as bits of a BIGINT (bit: a hash of the token modulo this; 63 keeps it
+positive). Two addresses share a token only where their masks share a bit, so the location levels test the masks
+(one AND per pair) before the token overlap (a list intersection); the test never changes a level, it only
+skips the intersection where it must be empty."""
 
 # Input columns a person relation may carry (any may be missing; ``unique_id`` and ``source`` are required).
 INPUT_COLUMNS = (
@@ -119,6 +127,8 @@ SELECT
     nullif(regexp_extract(b.addr, '\\d+[a-z]?', 0), '') AS addr_number,
     nullif(trim(regexp_replace(coalesce(b.addr, ''), '^(flat \\d+[a-z]? )?\\d+[a-z]? ', '')), '') AS addr_street,
     list_distinct(list_filter(string_split(b.addr, ' '), lambda t: t <> '')) AS addr_tokens,
+    list_aggregate(list_transform(list_filter(string_split(b.addr, ' '), lambda t: t <> ''),
+        lambda t: CAST(1 AS BIGINT) << CAST(hash(t) % {ADDRESS_MASK_BITS} AS INTEGER)), 'bit_or') AS addr_mask,
     CASE WHEN b.fn IS NOT NULL AND b.sn IS NOT NULL THEN least(b.fn, b.sn) || ' ' || greatest(b.fn, b.sn)
         END AS name_key,
     CASE WHEN length(b.phones) > 0 THEN b.phones END AS phones
