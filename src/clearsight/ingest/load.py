@@ -188,16 +188,24 @@ def _label(item: ReturnFile, mapping: FileMapping) -> str:
 
 
 def _workbook_pool() -> ProcessPoolExecutor:
-    """Worker processes for workbooks, forked at the first submit, before the reader thread starts.
+    """Worker processes for workbooks, started at the first submit.
 
-    Fork, where there is one, because a spawned worker re-runs the caller's main script (a script without
-    an ``if __name__ == "__main__"`` guard would run again). The workers only parse workbooks into Arrow
-    tables; they never touch the warehouse, and exit without running the parent's cleanup.
+    Started from a fork server (a fresh, single-threaded interpreter that imports only the readers), not forked
+    from this process: forking a process that runs other threads (DuckDB's, a test runner's, a service's)
+    copies their half-held locks and half-built objects, and a forked worker was seen to crash in garbage
+    collection. The fork server does not import the caller's main script (a script without an
+    ``if __name__ == "__main__"`` guard would run again), which plain spawning would. The workers only parse
+    workbooks into Arrow tables; they never touch the warehouse, and exit without running the parent's
+    cleanup. Where there is no fork server (not POSIX), workers are spawned.
     """
-    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(["clearsight.ingest.readers"])
+    else:
+        context = multiprocessing.get_context("spawn")
     return ProcessPoolExecutor(
         WORKBOOK_PROCESSES,
-        mp_context=multiprocessing.get_context(method),
+        mp_context=context,
         initializer=_exit_with_parent,
         initargs=(os.getpid(),),
     )
@@ -205,10 +213,23 @@ def _workbook_pool() -> ProcessPoolExecutor:
 
 def _exit_with_parent(parent: int) -> None:
     """In a worker: exit when the ingest that started it is gone (killed with ``kill -9``, say), rather
-    than wait for work forever."""
+    than wait for work forever. The worker's own parent is the fork server, which exits when the ingest
+    does; either sign is enough."""
+    server = os.getppid()
+
+    def gone() -> bool:
+        if os.getppid() != server:
+            return True
+        try:
+            os.kill(parent, 0)
+        except ProcessLookupError:
+            return True
+        except PermissionError:
+            return False
+        return False
 
     def watch() -> None:
-        while os.getppid() == parent:
+        while not gone():
             time.sleep(0.5)
         os._exit(1)
 
