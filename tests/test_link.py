@@ -305,7 +305,14 @@ def test_scoring_in_chunks_keeps_every_pair_and_score(
     monkeypatch.setattr(scoring, "PREDICT_CHUNK_RECORDS", max(1, one["records"] // 3))
     three = link.link_file(persons, tmp_path / "three.csv", pairs_out=tmp_path / "three-pairs.csv", floor=0.0)
     assert one["pairs_scored"] == three["pairs_scored"] == one["pairs_kept"] == three["pairs_kept"] > 100
-    assert pairs("one-pairs.csv") == pairs("three-pairs.csv")
+    # the same pairs; the same scores up to the last bits of a double (each run trains again, and training's
+    # sums are not bit-for-bit repeatable: differences of about 1e-15 were seen in the weights)
+    once, thrice = pairs("one-pairs.csv"), pairs("three-pairs.csv")
+    assert [row[:2] for row in once] == [row[:2] for row in thrice]
+    for a, b in zip(once, thrice, strict=True):
+        if a[2] == "match_probability":  # the header
+            continue
+        assert [float(x) for x in a[2:]] == pytest.approx([float(x) for x in b[2:]], rel=1e-9, abs=1e-12)
     assert pairs("one.csv") == pairs("three.csv")
 
 
