@@ -150,6 +150,8 @@ def main() -> None:
     parser.add_argument("--merge", action="store_true",
                         help="keep the other scales already in --out (each entry says when it was measured)")
     args = parser.parse_args()
+    if args.relink and not (args.keep and args.out.is_file()):
+        parser.error("--relink needs --keep (the earlier run's folder) and --out (its figures)")
     env = {**os.environ, "CLEARSIGHT_VAULT_KEY": os.environ.get("CLEARSIGHT_VAULT_KEY", KEY)}
     global STEP_LOG
     STEP_LOG = args.out.with_suffix(".steps.jsonl")
