@@ -5,13 +5,14 @@ Each contender runs in its own subprocess so that its peak memory (max RSS) and 
 time includes worker processes it started (ingest parses workbooks in one), whose largest peak memory is
 given apart (``worker_peak_rss_mib``). Ratios
 are the headline; absolute times hold for this machine only. On a shared machine use ``--rounds 3``: the
-contenders take turns, and each one's median round is kept.
+contenders take turns, and each one's median round is kept (the upper median for an even count).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import subprocess
 import sys
@@ -40,6 +41,7 @@ def measure(name: str, submissions: Path, scratch: Path) -> dict:
         f"result['cpu_seconds'] = round(usage.ru_utime + usage.ru_stime + children.ru_utime + children.ru_stime, 2); "
         f"print(json.dumps(result))"
     )
+    load_before = os.getloadavg()[0]
     start = time.perf_counter()
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     seconds = time.perf_counter() - start
@@ -49,6 +51,7 @@ def measure(name: str, submissions: Path, scratch: Path) -> dict:
     return {
         "name": name,
         "seconds": round(seconds, 3),
+        "load_average_1min": [round(load_before, 2), round(os.getloadavg()[0], 2)],
         **result,
     }
 
@@ -58,7 +61,9 @@ def _median_run(runs: list[dict]) -> dict:
     timed = sorted((r for r in runs if "seconds" in r), key=lambda r: r["seconds"])
     if not timed:
         return runs[-1]
-    chosen = dict(timed[(len(timed) - 1) // 2])
+    # The upper median: with an even number of rounds the slower of the middle two, so that the figure
+    # never flatters the contender (with 2 rounds the lower one would be its best run, not its median).
+    chosen = dict(timed[len(timed) // 2])
     chosen["rounds_seconds"] = [r.get("seconds") for r in runs]
     return chosen
 
@@ -86,7 +91,7 @@ def main() -> None:
     ours = results["clearsight_ingest"].get("seconds")
     ours_cpu = results["clearsight_ingest"].get("cpu_seconds")
     summary = {
-        "machine": {"cpus": __import__("os").cpu_count(), "python": platform.python_version(), "note": args.note},
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "note": args.note},
         "data": str(args.synth_dir),
         "rounds": args.rounds,
         "results": results,

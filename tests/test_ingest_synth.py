@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import csv
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import duckdb
@@ -91,15 +94,24 @@ def test_a_file_sent_twice_loads_from_the_original_and_the_copy_is_quarantined(i
 
 
 def test_workbooks_read_in_worker_processes_give_the_same_warehouse_and_vault(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     from clearsight.ingest import load
     from clearsight.vault import Vault, load_key
 
     synth.run(tmp_path / "s", scale="tiny", years=1, seed=3)
     contents = []
-    for label, threshold in (("pool", 1), ("inline", 10**9)):
+    working_pool = load._workbook_pool
+
+    def dying_pool() -> ProcessPoolExecutor:
+        # workers that die as they start (as one killed for memory would): their workbooks are read in-process
+        return ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"), initializer=os._exit,
+                                   initargs=(3,))
+
+    for label, threshold, pool in (("pool", 1, working_pool), ("inline", 10**9, working_pool),
+                                   ("dying", 1, dying_pool)):
         monkeypatch.setattr(load, "WORKBOOKS_FOR_PROCESSES", threshold)
+        monkeypatch.setattr(load, "_workbook_pool", pool)
         db = tmp_path / f"{label}.duckdb"
         summary = ingest.run(tmp_path / "s" / "submissions", db)
         con = duckdb.connect(str(db), read_only=True)
@@ -117,7 +129,8 @@ def test_workbooks_read_in_worker_processes_give_the_same_warehouse_and_vault(
         contents.append((summary.returns, rows, sealed))
     assert sum(1 for p in (tmp_path / "s" / "submissions").rglob("*.xlsx")) >= 2
     assert contents[0][1]["person"] and contents[0][2]
-    assert contents[0] == contents[1]
+    assert contents[0] == contents[1] == contents[2]
+    assert "a workbook worker stopped" in caplog.text  # the dying workers' workbooks were read in-process
 
 
 @pytest.mark.skipif(not Path("/proc/self/cmdline").exists(), reason="lists processes through /proc")

@@ -17,17 +17,44 @@ from clearsight.vault import _MULTI_VALUED, PSEUDONYMISED, SEALED_COLUMNS, Vault
 from clearsight.warehouse import SQL_TYPES
 
 
+class SharedVault:
+    """The vault, opened on first use and kept open for every batch of one ingest run; ``close`` at the end.
+
+    Why: opening the vault checks its key, and closing it checkpoints the whole file; once per batch that was
+    2.5 of 14 seconds of ingest on national x 1 (1 December 2026). Each batch's records are still committed
+    in their own vault transaction (written to the vault's log before the warehouse commits), so an ingest
+    killed between batches leaves the vault as a run stopped after that batch would.
+    """
+
+    def __init__(self, db_path: str) -> None:
+        self._db_path = db_path
+        self._vault: Vault | None = None
+
+    def get(self) -> Vault:
+        if self._vault is None:
+            self._vault = Vault.open(self._db_path, load_key())
+        return self._vault
+
+    def close(self) -> None:
+        if self._vault is not None:
+            self._vault.close()
+            self._vault = None
+
+
 class BatchVault:
     """The identifiers of one batch on their way into the vault."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, db_path: str) -> None:
+    def __init__(self, con: duckdb.DuckDBPyConnection, db_path: str, shared: SharedVault | None = None) -> None:
         self._con = con
         self._db_path = db_path
         self._sealed: list[pa.Table] = []
         self._vault: Vault | None = None
+        self._shared = shared
         self._registered: list[str] = []
 
     def _open(self) -> Vault:
+        if self._shared is not None:
+            return self._shared.get()
         if self._vault is None:
             self._vault = Vault.open(self._db_path, load_key())
         return self._vault

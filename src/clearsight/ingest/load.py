@@ -8,12 +8,14 @@ rows in = rows loaded + rows quarantined.
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
 import os
 import signal
 import threading
 import time
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -21,7 +23,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from clearsight.ingest.identifiers import BatchVault
+from clearsight.ingest.identifiers import BatchVault, SharedVault
 from clearsight.ingest.normalise import normalise
 from clearsight.ingest.outcome import count_outcomes, record_submissions, write_quarantine
 from clearsight.ingest.profile import FileMapping
@@ -32,6 +34,8 @@ from clearsight.ingest.validate import ColumnReport, Formats, ident, match_colum
 from clearsight.progress import ProgressCallback, silent
 from clearsight.standard import Standard, Table
 from clearsight.warehouse import LINEAGE_COLUMNS
+
+logger = logging.getLogger(__name__)
 
 BATCH_BYTES = 32 * 1024 * 1024  # files per transaction: bounds memory, and lets reading overlap SQL
 WORKBOOK_PROCESSES = 1  # workbooks are parsed in another process: calamine holds Python's lock while it parses
@@ -127,6 +131,7 @@ def load_returns(
     # Workbooks of this batch and the next are parsed by the pool while the reader thread reads the flat
     # files and the main thread validates and writes: three streams of work on two cores.
     parsed = [_submit_workbooks(batch, pool) if number < 2 else None for number, batch in enumerate(batches)]
+    vault = SharedVault(db_path)
     try:
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="clearsight-read") as reader:
             pending = reader.submit(_read_all, batches[0], standard, parsed[0]) if batches else None
@@ -142,10 +147,11 @@ def load_returns(
                     if following is not None
                     else None
                 )
-                _load_batch(con, batch, files, formats, standard, db_path)
+                _load_batch(con, batch, files, formats, standard, db_path, vault)
                 done += len(batch)
                 progress("ingest returns", done, len(returns))
     finally:
+        vault.close()
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
     return results
@@ -158,8 +164,9 @@ def _load_batch(
     formats: Formats,
     standard: Standard,
     db_path: str,
+    shared: SharedVault | None = None,
 ) -> None:
-    vault = BatchVault(con, db_path)
+    vault = BatchVault(con, db_path, shared)
     names: list[str] = []
     con.execute("BEGIN TRANSACTION")
     try:
@@ -193,8 +200,10 @@ def _workbook_pool() -> ProcessPoolExecutor:
     Started from a fork server (a fresh, single-threaded interpreter that imports only the readers), not forked
     from this process: forking a process that runs other threads (DuckDB's, a test runner's, a service's)
     copies their half-held locks and half-built objects, and a forked worker was seen to crash in garbage
-    collection. The fork server does not import the caller's main script (a script without an
-    ``if __name__ == "__main__"`` guard would run again), which plain spawning would. The workers only parse
+    collection. Each worker, as with spawning, imports the caller's main script as ``__mp_main__``: a script
+    that calls ``ingest.run`` needs an ``if __name__ == "__main__":`` guard (the ``clearsight`` command has
+    one); without it the workers fail to start, and their workbooks are read in this process instead
+    (``_parse``). The workers only parse
     workbooks into Arrow tables; they never touch the warehouse, and exit without running the parent's
     cleanup. Where there is no fork server (not POSIX), workers are spawned.
     """
@@ -249,12 +258,26 @@ def _submit_workbooks(
     """Start parsing the batch's workbooks in the pool (nothing to start without one)."""
     if pool is None:
         return {}
-    return {
-        item.name: pool.submit(read_workbook, item.path, item.mappings)
-        for ret, _ in batch
-        for item in ret.files
-        if _is_workbook(item)
-    }
+    try:
+        return {
+            item.name: pool.submit(read_workbook, item.path, item.mappings)
+            for ret, _ in batch
+            for item in ret.files
+            if _is_workbook(item)
+        }
+    except BrokenProcessPool:
+        return {}  # a worker died: this batch's workbooks are read in this process
+
+
+def _parse(item: ReturnFile, future: Future[_Sheets] | None) -> _Sheets:
+    """A workbook's sheets: from its worker, or read here where it has none or its worker died (killed for
+    memory, or a caller's script without a main guard: ``_workbook_pool``). Nothing is lost either way."""
+    if future is not None:
+        try:
+            return future.result()
+        except BrokenProcessPool:
+            logger.warning("a workbook worker stopped; reading %s in the ingest process", item.name)
+    return read_workbook(item.path, item.mappings)
 
 
 def _read_one(item: ReturnFile, mapping: FileMapping) -> RawTable | tuple[str, str]:
@@ -277,8 +300,7 @@ def _read_all(
             result.files.append(FileResult(item.name, None, rejected="FILE-UNMAPPED: no entry of the profile matches"))
         for item in ret.files:
             if _is_workbook(item):
-                future = (parsed or {}).get(item.name)
-                sheets = future.result() if future is not None else read_workbook(item.path, item.mappings)
+                sheets = _parse(item, (parsed or {}).get(item.name))
             else:
                 sheets = [_read_one(item, mapping) for mapping in item.mappings]
             for mapping, raw in zip(item.mappings, sheets, strict=True):
