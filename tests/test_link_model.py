@@ -289,3 +289,75 @@ def test_a_model_saved_before_the_token_masks_still_loads_and_other_features_are
     path.write_text(json.dumps({**model, "clearsight_features": "99"}))
     with pytest.raises(ClearsightError, match="features 99"):
         link_model.load(path)
+
+
+def _window_keys_sql(relation: str, cap: int) -> str:
+    """The blocking keys as v5 first defined them (a window count per rule): the reference the set-based
+    ``blocking_keys_sql`` must equal."""
+    from clearsight.link.features import _signed
+
+    def key(parts: tuple[str, ...]) -> str:
+        present = " AND ".join(f"({p}) IS NOT NULL" for p in parts)
+        return f"CASE WHEN {present} THEN hash({', '.join(f'CAST(({p}) AS VARCHAR)' for p in parts)}) END"
+
+    columns = []
+    for name, coarse, fine in link_model.BLOCKS:
+        k, f = key(coarse), key(fine)
+        coarse_hash, fine_hash = _signed(f"hash('key', {k})"), _signed(f"hash('finer', {f})")
+        columns.append(f"CASE WHEN {k} IS NULL THEN NULL WHEN count(*) OVER (PARTITION BY {k}) <= {cap} "
+                       f"THEN {coarse_hash} WHEN {f} IS NOT NULL THEN {fine_hash} END AS bk_{name}")
+    return f"SELECT *, {', '.join(columns)} FROM {relation}"
+
+
+def test_blocking_keys_and_namesakes_equal_their_window_definitions() -> None:
+    import random
+
+    from clearsight.link.features import blocking_keys_sql, features_sql, namesakes_sql, register_nicknames
+
+    rng = random.Random(7)
+    con = duckdb.connect()
+    columns = ("unique_id", "source", "forename", "surname", "date_of_birth", "postcode", "address")
+    con.execute(f"CREATE TABLE people ({', '.join(c + ' VARCHAR' for c in columns)})")
+    rows = []
+    for i in range(600):  # few distinct values, so that many blocks are over a cap of 5
+        rows.append([str(i), "S", rng.choice(["Jack", "Jake", "Amy", None, "Bob", "Robert"]),
+                     rng.choice(["Smith", "Smyth", "Khan", None]),
+                     rng.choice(["2010-03-04", "2010-04-03", "2011-01-02", "2009-03-04", None]),
+                     rng.choice(["AB1 2CD", "AB12CD", "ZZ9 9ZZ", None]),
+                     rng.choice(["1 High St", "1 High Street", "Flat 2, 7 Long Rd", "7 long road", None])])
+    con.executemany(f"INSERT INTO people VALUES ({', '.join('?' * len(columns))})", rows)
+    register_nicknames(con)
+    con.execute(f"CREATE TABLE base AS {features_sql('people', set(columns))}")
+    con.execute(f"CREATE TABLE named AS {namesakes_sql('base')}")
+    # the namesakes' spread as two windows over every record, as first written
+    con.execute("""CREATE TABLE named_ref AS SELECT * EXCLUDE (s1, s2),
+        nullif(greatest(coalesce(s1, 0), coalesce(s2, 0)), 0) AS namesake_spread FROM (SELECT *,
+        CASE WHEN fn IS NOT NULL AND sn IS NOT NULL AND pc IS NOT NULL THEN
+            max(dob_year::INTEGER) OVER (PARTITION BY fn, sn, pc)
+            - min(dob_year::INTEGER) OVER (PARTITION BY fn, sn, pc) END AS s1,
+        CASE WHEN fn IS NOT NULL AND sn IS NOT NULL AND addr_street IS NOT NULL THEN
+            max(dob_year::INTEGER) OVER (PARTITION BY fn, sn, addr_street)
+            - min(dob_year::INTEGER) OVER (PARTITION BY fn, sn, addr_street) END AS s2 FROM base)""")
+    con.execute(f"CREATE TABLE keyed AS {blocking_keys_sql('named', link_model.BLOCKS, 5)}")
+    con.execute(f"CREATE TABLE keyed_ref AS {_window_keys_sql('named_ref', 5)}")
+    names = [r[0] for r in con.execute("DESCRIBE keyed").fetchall()]
+    assert names == [r[0] for r in con.execute("DESCRIBE keyed_ref").fetchall()]
+    for a, b in (("keyed", "keyed_ref"), ("keyed_ref", "keyed")):
+        difference = f"SELECT count(*) FROM (SELECT * FROM {a} EXCEPT ALL SELECT * FROM {b})"
+        assert con.execute(difference).fetchall() == [(0,)]
+    assert con.execute("SELECT count(namesake_spread) FROM keyed").fetchall()[0][0] > 0  # namesakes born apart
+    # some blocks are over the cap of 5, so that the finer keys are in play: without a cap the keys differ
+    con.execute(f"CREATE TABLE uncapped AS {blocking_keys_sql('named', link_model.BLOCKS, 10_000)}")
+    assert con.execute("SELECT count(*) FROM keyed JOIN uncapped u USING (unique_id) "
+                       "WHERE keyed.bk_pc IS DISTINCT FROM u.bk_pc").fetchall()[0][0] > 0
+
+
+def test_addresses_are_normalised_word_by_word() -> None:
+    from clearsight.link.features import _address_sql
+
+    con = duckdb.connect()
+    cases = {"12 Hale Rd": "12 hale road", "Flat 3,  7 Long  Rd.": "flat 3 7 long road",
+             "Apt 4 Rue Crés": "flat 4 rue crescent", "12st  Mary": "12st mary", "st st": "street street",
+             "   ": None, "Gdns/Tce": "gardens terrace"}
+    for raw, expected in cases.items():
+        assert con.execute(f"SELECT {_address_sql('?')}", [raw]).fetchall()[0][0] == expected, raw

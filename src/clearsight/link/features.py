@@ -61,10 +61,16 @@ def _letters(column: str) -> str:
 
 
 def _address_sql(column: str) -> str:
+    """Lower case, accents off, runs of other characters to one space, abbreviations spelled out.
+
+    The abbreviations are swapped token by token (a CASE over each word); v5 before 1 December 2026 ran one
+    regular expression per abbreviation over the whole text (21 passes, 4.2 s of 8.9 on 1.2M records), with
+    the same result: after the first replacement the text holds only letters, digits and single spaces, so
+    a word boundary is a space or an end, and no spelled-out word is itself an abbreviation."""
     text = f"lower(strip_accents(CAST({column} AS VARCHAR)))"
     text = f"regexp_replace({text}, '[^a-z0-9]+', ' ', 'g')"
-    for short, word in _ADDRESS_WORDS.items():
-        text = f"regexp_replace({text}, '\\b{short}\\b', '{word}', 'g')"
+    swap = " ".join(f"WHEN '{short}' THEN '{word}'" for short, word in _ADDRESS_WORDS.items())
+    text = f"array_to_string(list_transform(string_split({text}, ' '), lambda w: CASE w {swap} ELSE w END), ' ')"
     return f"nullif(trim(regexp_replace({text}, '\\s+', ' ', 'g')), '')"
 
 
@@ -144,17 +150,20 @@ def namesakes_sql(relation: str) -> str:
     of birth tells apart. When such a record has no date (only an age, or nothing), its agreement on name and
     address is no evidence for either of them; a spread of two or more years says the home has two namesakes.
     """
+    # Each home's spread by a GROUP BY, joined back (v5 before 1 December 2026: two windows over every record
+    # with all its columns, 4.1 s on 1.2M records; the spreads are the same)
     return f"""
-SELECT * EXCLUDE (s1, s2), nullif(greatest(coalesce(s1, 0), coalesce(s2, 0)), 0) AS namesake_spread FROM (
-    SELECT *,
-        CASE WHEN fn IS NOT NULL AND sn IS NOT NULL AND pc IS NOT NULL THEN
-            max(dob_year::INTEGER) OVER (PARTITION BY fn, sn, pc)
-            - min(dob_year::INTEGER) OVER (PARTITION BY fn, sn, pc) END AS s1,
-        CASE WHEN fn IS NOT NULL AND sn IS NOT NULL AND addr_street IS NOT NULL THEN
-            max(dob_year::INTEGER) OVER (PARTITION BY fn, sn, addr_street)
-            - min(dob_year::INTEGER) OVER (PARTITION BY fn, sn, addr_street) END AS s2
-    FROM {relation}
+WITH __s1 AS (
+    SELECT fn, sn, pc, max(dob_year::INTEGER) - min(dob_year::INTEGER) AS s FROM {relation}
+    WHERE fn IS NOT NULL AND sn IS NOT NULL AND pc IS NOT NULL GROUP BY fn, sn, pc
+), __s2 AS (
+    SELECT fn, sn, addr_street, max(dob_year::INTEGER) - min(dob_year::INTEGER) AS s FROM {relation}
+    WHERE fn IS NOT NULL AND sn IS NOT NULL AND addr_street IS NOT NULL GROUP BY fn, sn, addr_street
 )
+SELECT r.*, nullif(greatest(coalesce(__s1.s, 0), coalesce(__s2.s, 0)), 0) AS namesake_spread
+FROM {relation} r
+LEFT JOIN __s1 ON __s1.fn = r.fn AND __s1.sn = r.sn AND __s1.pc = r.pc
+LEFT JOIN __s2 ON __s2.fn = r.fn AND __s2.sn = r.sn AND __s2.addr_street = r.addr_street
 """
 
 
@@ -178,10 +187,24 @@ def blocking_keys_sql(relation: str, blocks: tuple[tuple[str, tuple[str, ...], t
         present = " AND ".join(f"({p}) IS NOT NULL" for p in parts)
         return f"CASE WHEN {present} THEN hash({', '.join(f'CAST(({p}) AS VARCHAR)' for p in parts)}) END"
 
+    # Each rule's key and finer key computed once per record; the keys whose block is over the cap found by a
+    # GROUP BY on the key alone, and joined back. (v5 before 1 December 2026 counted each block with a window,
+    # ``count(*) OVER (PARTITION BY key)``: twelve windows, each sorting every record with all its columns,
+    # 19.4 of 32 seconds of features on 1.2M records. The keys are the same to the bit.)
+    names = [name for name, _, _ in blocks]
+    keyed = ", ".join(f"{key(coarse)} AS __k_{name}, {key(fine)} AS __f_{name}" for name, coarse, fine in blocks)
+    big = ", ".join(
+        f"__big_{name} AS (SELECT __k_{name} AS k FROM __keyed WHERE __k_{name} IS NOT NULL "
+        f"GROUP BY __k_{name} HAVING count(*) > {int(cap)})"
+        for name in names
+    )
     columns = []
-    for name, coarse, fine in blocks:
-        k, f = key(coarse), key(fine)
-        coarse_hash, fine_hash = _signed(f"hash('key', {k})"), _signed(f"hash('finer', {f})")
-        columns.append(f"CASE WHEN {k} IS NULL THEN NULL WHEN count(*) OVER (PARTITION BY {k}) <= {int(cap)} "
-                       f"THEN {coarse_hash} WHEN {f} IS NOT NULL THEN {fine_hash} END AS bk_{name}")
-    return f"SELECT *, {', '.join(columns)} FROM {relation}"
+    for name in names:
+        coarse_hash = _signed(f"hash('key', __keyed.__k_{name})")
+        fine_hash = _signed(f"hash('finer', __keyed.__f_{name})")
+        columns.append(f"CASE WHEN __keyed.__k_{name} IS NULL THEN NULL WHEN __big_{name}.k IS NULL THEN {coarse_hash} "
+                       f"WHEN __keyed.__f_{name} IS NOT NULL THEN {fine_hash} END AS bk_{name}")
+    joins = " ".join(f"LEFT JOIN __big_{name} ON __big_{name}.k = __keyed.__k_{name}" for name in names)
+    helpers = ", ".join(f"__k_{name}, __f_{name}" for name in names)
+    return (f"WITH __keyed AS MATERIALIZED (SELECT *, {keyed} FROM {relation}), {big} "
+            f"SELECT __keyed.* EXCLUDE ({helpers}), {', '.join(columns)} FROM __keyed {joins}")

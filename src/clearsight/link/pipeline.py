@@ -290,20 +290,25 @@ def link_file(
             "cluster_id": [f"C{first[clusters.root[r[0]]]:08d}" for r in rows],
             "match_probability": pa.array([clusters.joined_at.get(r[0]) for r in rows], pa.float64()),
         })
+        seconds_pairs_out = 0.0
         if pairs_out is not None:
+            pairs_started = time.perf_counter()
             mem.execute(
                 "COPY (SELECT l.record_id AS record_id_l, r.record_id AS record_id_r, p.match_probability, "
                 "p.match_weight FROM cs_pairs p JOIN cs_input l ON l.unique_id = p.unique_id_l JOIN cs_input r "
                 f"ON r.unique_id = p.unique_id_r ORDER BY 3 DESC, 1, 2) TO '{_sql_path(pairs_out)}' (HEADER)"
             )
+            seconds_pairs_out = time.perf_counter() - pairs_started
         mem.register("cs_out", out)
         out_csv.parent.mkdir(parents=True, exist_ok=True)
         mem.execute(f"COPY cs_out TO '{_sql_path(out_csv)}' (HEADER, DELIMITER ',')")
         summary = {"records": scored.records, "pairs_scored": scored.pairs_scored, "pairs_kept": scored.pairs_kept,
                    "clusters": len(set(first)), "links": len(clusters.joined_at),
                    "conflicts_refused": len(clusters.conflicts), "dates_reliable": dates_reliable(scored.model),
-                   "seconds_train": scored.seconds_train, "seconds_predict": scored.seconds_predict,
-                   "seconds": time.perf_counter() - started, "out": str(out_csv), "comparisons": scored.comparisons}
+                   "seconds_features": scored.seconds_features, "seconds_train": scored.seconds_train,
+                   "seconds_predict": scored.seconds_predict,
+                   "seconds": time.perf_counter() - started, "seconds_pairs_out": seconds_pairs_out,
+                   "out": str(out_csv), "comparisons": scored.comparisons}
         if sweep:
             summary["sweep"] = swept
     return summary

@@ -97,6 +97,7 @@ class Scored:
     seconds_train: float
     seconds_predict: float
     comparisons: list[str]
+    seconds_features: float = 0.0
 
 
 def quiet_splink() -> None:
@@ -119,7 +120,9 @@ def score(
     its charts when trained; without, it is trained on this input and kept only in the result. ``engine``
     says where Splink blocks, trains and scores (``engines.py``); the pairs always come back to ``con``.
     """
+    started = time.perf_counter()
     records = prepare_features(con, input_table, present)
+    seconds_features = time.perf_counter() - started
     runner = engines.make(engine, con)
     started = time.perf_counter()
     path = model_dir / "model.json" if model_dir else None
@@ -159,7 +162,7 @@ def score(
         pairs_kept = runner.pairs_into(predictions, columns, "cs_pairs")
     names = [c["output_column_name"] for c in model["comparisons"]]
     return Scored(con, model, records, pairs_scored, pairs_kept, trained, seconds_train,
-                  time.perf_counter() - started, names)
+                  time.perf_counter() - started, names, seconds_features)
 
 
 def _integer_ids(con: duckdb.DuckDBPyConnection) -> None:
