@@ -41,8 +41,8 @@ def main() -> None:
         _run([str(HERE / "bench_service.py")], env)
         _run([str(HERE / "bench_tracker.py")], env)
         spark = ["--spark", "area"] if importlib.util.find_spec("pyspark") else []
-        # national x 10 years end to end (synth, ingest, the audit): about 40 minutes on 2 cores;
-        # BENCH_SKIP_NATIONAL10=1 leaves it out
+        # national x 10 years end to end (synth, ingest, the audit): 10 minutes on a quiet 2-core machine,
+        # about 40 on a shared one; BENCH_SKIP_NATIONAL10=1 leaves it out
         scales = ["area", "national:1"] + ([] if os.environ.get("BENCH_SKIP_NATIONAL10") else ["national:10"])
         _run([str(HERE / "bench_scale.py"), "--scales", *scales, *spark], env)
     write_summary()
