@@ -44,20 +44,14 @@ class SharedVault:
 class BatchVault:
     """The identifiers of one batch on their way into the vault."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, db_path: str, shared: SharedVault | None = None) -> None:
+    def __init__(self, con: duckdb.DuckDBPyConnection, vault: SharedVault) -> None:
         self._con = con
-        self._db_path = db_path
+        self._vault = vault
         self._sealed: list[pa.Table] = []
-        self._vault: Vault | None = None
-        self._shared = shared
         self._registered: list[str] = []
 
     def _open(self) -> Vault:
-        if self._shared is not None:
-            return self._shared.get()
-        if self._vault is None:
-            self._vault = Vault.open(self._db_path, load_key())
-        return self._vault
+        return self._vault.get()
 
     def protect(self, table: Table, kept: str) -> str:
         """Seal the identifiers of ``kept`` rows (a relation with lineage); return a relation without them."""
@@ -127,7 +121,8 @@ class BatchVault:
         return replacement
 
     def commit(self) -> None:
-        """Write every sealed record (one vault transaction), then let go of the vault."""
+        """Write every sealed record (one vault transaction), then let go of the batch's tables; the vault
+        itself stays open for the next batch (``SharedVault``)."""
         try:
             if self._sealed:
                 batch = pa.concat_tables(self._sealed).select(list(SEALED_COLUMNS))
@@ -140,6 +135,3 @@ class BatchVault:
             self._con.unregister(name)
         self._registered.clear()
         self._sealed.clear()
-        if self._vault is not None:
-            self._vault.close()
-            self._vault = None

@@ -147,7 +147,7 @@ def load_returns(
                     if following is not None
                     else None
                 )
-                _load_batch(con, batch, files, formats, standard, db_path, vault)
+                _load_batch(con, batch, files, formats, standard, vault)
                 done += len(batch)
                 progress("ingest returns", done, len(returns))
     finally:
@@ -163,10 +163,9 @@ def _load_batch(
     files: list[_File],
     formats: Formats,
     standard: Standard,
-    db_path: str,
-    shared: SharedVault | None = None,
+    shared: SharedVault,
 ) -> None:
-    vault = BatchVault(con, db_path, shared)
+    vault = BatchVault(con, shared)
     names: list[str] = []
     con.execute("BEGIN TRANSACTION")
     try:

@@ -102,7 +102,7 @@ class Scored:
     seconds_train: float
     seconds_predict: float
     comparisons: list[str]
-    seconds_features: float = 0.0
+    seconds_features: float
 
 
 def quiet_splink() -> None:
