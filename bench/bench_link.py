@@ -166,21 +166,39 @@ def worker(tool: str, synth: Path, work: Path, rl_cap_gb: float) -> None:
     print("RESULT " + json.dumps(result), flush=True)
 
 
-def run_set(synth: Path, work: Path, tools: list[str], rl_cap_gb: float) -> dict[str, object]:
-    """Each tool on ``synth`` in its own process, one after the other."""
+def run_set(synth: Path, work: Path, tools: list[str], rl_cap_gb: float, rounds: int = 1) -> dict[str, object]:
+    """Each tool on ``synth`` in its own process, one after the other; with ``rounds`` > 1, then that many more
+    rounds of the saved-model run and plain Splink taking turns (``interleaved``: each round's seconds and the
+    load average before it), because this machine's speed drifts by more than the gap being measured."""
     out: dict[str, object] = {"data": str(synth)}
     for tool in tools:
-        started = time.perf_counter()
-        done = subprocess.run([sys.executable, __file__, str(synth), "--worker", tool, "--work", str(work),
-                               "--rl-cap-gb", str(rl_cap_gb)], capture_output=True, text=True)
-        lines = [line for line in done.stdout.splitlines() if line.startswith("RESULT ")]
-        if lines:
-            out[tool] = json.loads(lines[-1][len("RESULT "):])
-        else:
-            out[tool] = {"failed": f"exit {done.returncode}", "stderr_tail": done.stderr[-600:],
-                         "seconds_until_failure": round(time.perf_counter() - started, 1)}
-        print(synth.name, tool, json.dumps(out[tool]), flush=True)
+        out[tool] = _run_tool(synth, work, tool, rl_cap_gb)
+    turns = [t for t in ("clearsight_saved_model", "plain_splink") if t in tools]
+    if rounds > 1 and turns:
+        interleaved: dict[str, list[object]] = {t: [] for t in turns}
+        interleaved["load_average_before"] = []
+        for _ in range(rounds - 1):
+            for tool in turns:
+                interleaved["load_average_before"].append([tool, round(os.getloadavg()[0], 2)])
+                result = _run_tool(synth, work, tool, rl_cap_gb)
+                interleaved[tool].append(result.get("seconds"))
+        out["interleaved"] = interleaved
     return out
+
+
+def _run_tool(synth: Path, work: Path, tool: str, rl_cap_gb: float) -> dict[str, object]:
+    """One tool on ``synth`` in a process of its own; its result (or how it failed)."""
+    started = time.perf_counter()
+    done = subprocess.run([sys.executable, __file__, str(synth), "--worker", tool, "--work", str(work),
+                           "--rl-cap-gb", str(rl_cap_gb)], capture_output=True, text=True)
+    lines = [line for line in done.stdout.splitlines() if line.startswith("RESULT ")]
+    if lines:
+        result: dict[str, object] = json.loads(lines[-1][len("RESULT "):])
+    else:
+        result = {"failed": f"exit {done.returncode}", "stderr_tail": done.stderr[-600:],
+                  "seconds_until_failure": round(time.perf_counter() - started, 1)}
+    print(synth.name, tool, json.dumps(result), flush=True)
+    return result
 
 
 def main() -> None:
@@ -189,6 +207,9 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results" / "link.json")
     parser.add_argument("--skip-recordlinkage", action="store_true")
     parser.add_argument("--rl-cap-gb", type=float, default=6.0)
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="after the first pass, this many minus one more rounds of the saved-model run and "
+                             "plain Splink taking turns")
     parser.add_argument("--worker", choices=TOOLS, help=argparse.SUPPRESS)
     parser.add_argument("--work", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -200,7 +221,7 @@ def main() -> None:
     for synth in args.synth:
         work = args.out.parent / f"work-{synth.name}"
         work.mkdir(parents=True, exist_ok=True)
-        entry = run_set(synth, work, tools, args.rl_cap_gb)
+        entry = run_set(synth, work, tools, args.rl_cap_gb, args.rounds)
         entry["records"] = sum(1 for _ in open(work / f"{synth.name}.persons.csv", encoding="utf-8")) - 1
         results["sets"][synth.name] = entry  # type: ignore[index]
         for item in sorted(work.rglob("*"), reverse=True):

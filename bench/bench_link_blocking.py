@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import tempfile
 import time
 from pathlib import Path
@@ -59,12 +60,20 @@ def features(con: duckdb.DuckDBPyConnection, persons: Path, truth: dict[str, str
         con.execute(f"DROP TABLE IF EXISTS {table}")
 
 
-def measure(con: duckdb.DuckDBPyConnection, keys: str, names: list[str]) -> dict[str, object]:
-    """Per rule over ``keys`` (uid, k_<name>...): pairs, largest block, pairs new to the union, true pairs."""
+def measure(con: duckdb.DuckDBPyConnection, keys: str, names: list[str],
+            conditions: dict[str, str] | None = None) -> dict[str, object]:
+    """Per rule over ``keys`` (uid, k_<name>..., and the columns the conditions read): pairs, largest block,
+    pairs new to the union, true pairs. ``conditions`` (``model.BLOCK_CONDITIONS``): a rule's pair is a
+    candidate only where its condition holds too (``pairs`` and ``largest_block`` are the key's alone)."""
+    conditions = {n: re.sub(r"\br\.", "b.", re.sub(r"\bl\.", "a.", c)) for n, c in (conditions or {}).items()}
+
+    def agree(n: str) -> str:
+        return f"coalesce(a.k_{n} = b.k_{n}" + (f" AND {conditions[n]}" if n in conditions else "") + ", false)"
+
     records = con.execute(f"SELECT count(*) FROM {keys}").fetchall()[0][0]
     real = con.execute("SELECT count(*) FROM true_pairs").fetchall()[0][0]
     con.execute("CREATE OR REPLACE TEMP TABLE cs_true AS SELECT " + ", ".join(
-        f"coalesce(a.k_{n} = b.k_{n}, false) AS m_{n}" for n in names)
+        f"{agree(n)} AS m_{n}" for n in names)
         + f" FROM true_pairs p JOIN {keys} a ON a.uid = p.l JOIN {keys} b ON b.uid = p.r")
     rows, total = [], 0
     for i, name in enumerate(names):
@@ -72,9 +81,12 @@ def measure(con: duckdb.DuckDBPyConnection, keys: str, names: list[str]) -> dict
         pairs, largest = con.execute(
             f"SELECT coalesce(sum(c * (c - 1) // 2), 0), coalesce(max(c), 0) FROM "
             f"(SELECT count(*) AS c FROM {keys} WHERE k_{name} IS NOT NULL GROUP BY k_{name})").fetchall()[0]
-        earlier = " OR ".join(f"coalesce(a.k_{n} = b.k_{n}, false)" for n in names[:i])
+        earlier = " OR ".join(agree(n) for n in names[:i])
+        where = [f"NOT ({earlier})"] if earlier else []
+        if name in conditions:
+            where.append(conditions[name])
         new = con.execute(f"SELECT count(*) FROM {keys} a JOIN {keys} b ON a.k_{name} = b.k_{name} AND a.uid < b.uid"
-                          + (f" WHERE NOT ({earlier})" if earlier else "")).fetchall()[0][0]
+                          + (f" WHERE {' AND '.join(where)}" if where else "")).fetchall()[0][0]
         total += new
         others = " OR ".join(f"m_{n}" for n in names if n != name) or "false"
         kept, only, union = con.execute(
@@ -98,9 +110,9 @@ def key(parts: tuple[str, ...]) -> str:
 def evaluate(con: duckdb.DuckDBPyConnection, v4: bool) -> dict[str, object]:
     out: dict[str, object] = {}
     names = [name for name, _, _ in link_model.BLOCKS]
-    con.execute("CREATE OR REPLACE TEMP TABLE cs_keys AS SELECT uid, " + ", ".join(f"bk_{n} AS k_{n}" for n in names)
-                + " FROM feats")
-    out[link_model.MODEL_VERSION] = measure(con, "cs_keys", names)
+    con.execute("CREATE OR REPLACE TEMP TABLE cs_keys AS SELECT uid, dob, pc, "
+                + ", ".join(f"bk_{n} AS k_{n}" for n in names) + " FROM feats")
+    out[link_model.MODEL_VERSION] = measure(con, "cs_keys", names, link_model.BLOCK_CONDITIONS)
     if v4:
         con.execute("CREATE OR REPLACE TEMP TABLE cs_keys AS SELECT uid, "
                     + ", ".join(f"{key(parts)} AS k_{n}" for n, parts in V4) + " FROM feats")

@@ -361,3 +361,49 @@ def test_addresses_are_normalised_word_by_word() -> None:
              "   ": None, "Gdns/Tce": "gardens terrace"}
     for raw, expected in cases.items():
         assert con.execute(f"SELECT {_address_sql('?')}", [raw]).fetchall()[0][0] == expected, raw
+
+
+def _candidates(rows: list[dict]) -> dict[tuple[str, str], str]:
+    """The candidate pairs Splink blocks with the shipped rules (keys, finer keys and conditions), each with
+    the first rule that found it: {(left id, right id): rule name}."""
+    from clearsight.link import engines
+    from clearsight.link.scoring import prepare_features
+
+    con = duckdb.connect()
+    columns = ("unique_id", "source", "forename", "surname", "date_of_birth", "age_years", "postcode", "address")
+    con.execute(f"CREATE TABLE people ({', '.join(c + ' VARCHAR' for c in columns)})")
+    con.executemany(f"INSERT INTO people VALUES ({', '.join('?' for _ in columns)})",
+                    [[row.get(c) for c in columns] for row in rows])
+    prepare_features(con, "people", set(columns))
+    linker = engines.make("duckdb", con).linker("cs_features", link_model.settings())
+    blocked = linker.inference.compute_blocked_pairs_for_predict()
+    names = [name for name, _, _ in link_model.BLOCKS]
+    return {(a, b): names[int(k)] for a, b, k in con.execute(
+        f"SELECT join_key_l, join_key_r, match_key FROM {blocked.physical_name}").fetchall()}
+
+
+def test_a_rule_with_a_condition_finds_only_the_pairs_it_is_for() -> None:
+    # Three people who share a surname, the forename's initial and a birth year, and nothing else a rule keys
+    # on: with both dates of birth present, the surname-and-year rule (for age-only records) finds nothing
+    dated = [{"unique_id": "k1", "source": "S", "forename": "Kai", "surname": "Brennan", "date_of_birth": "2011-05-06",
+              "postcode": "M1 1AA", "address": "3 Oak Road"},
+             {"unique_id": "k2", "source": "T", "forename": "Kerry", "surname": "Brennan",
+              "date_of_birth": "2011-09-10", "postcode": "LS2 9ZZ", "address": "40 Elm Street"}]
+    assert _candidates(dated) == {}
+    # an age-only record of the same surname and initial whose age puts its earliest birth year at 2011 (no
+    # reference period: the age is taken as of this year) is a candidate for both, found by that rule
+    import datetime
+
+    age = str(datetime.date.today().year - 2012)
+    aged = [*dated, {"unique_id": "k3", "source": "U", "forename": "Kian", "surname": "Brennan", "age_years": age,
+                     "date_of_birth": None, "postcode": "B5 4QQ", "address": "12 Ash Grove"}]
+    assert _candidates(aged) == {("k1", "k3"): "sn_year", ("k2", "k3"): "sn_year"}
+    # The house number and street's first letters in one postcode area (neighbours on two streets): a candidate
+    # only where the postcodes could be one slip apart
+    near = [{"unique_id": "n1", "source": "S", "forename": "Ada", "surname": "Moss", "date_of_birth": "1990-01-02",
+             "postcode": "LS6 2AB", "address": "17 Grange Road"},
+            {"unique_id": "n2", "source": "T", "forename": "Zoe", "surname": "Moss", "date_of_birth": "1971-08-30",
+             "postcode": "LS6 2BA", "address": "17 Grangewood Avenue"}]
+    assert _candidates(near) == {("n1", "n2"): "number_street"}
+    far = [near[0], {**near[1], "postcode": "LS27 9QT"}]
+    assert _candidates(far) == {}
