@@ -4,8 +4,10 @@ Usage: python bench/bench_link_blocking.py [--synth DIR ...] [--febrl4] [--v4] [
 Writes bench/results/link_blocking.json. Each DIR is a ``clearsight synth`` output (its truth is read here,
 never by the package); records as ``bench_link.py`` links them (the truth's person records, no ages). Counts
 are exact (DuckDB joins on each rule's key, a pair counted once, under the first rule that finds it, as
-Splink does), without scoring. ``--v4`` also measures model v4's rules (no cap on a block's size), for the
-record of what changed.
+Splink does), without scoring; a rule with a condition (``model.BLOCK_CONDITIONS``, and on the synthetic sets,
+whose dates of birth a trained model finds reliable, ``model.RELIABLE_DATES_CONDITIONS``) counts only the pairs
+that meet it. ``--v4`` also measures model v4's rules (no cap on a block's size), for the record of what
+changed.
 """
 
 from __future__ import annotations
@@ -107,12 +109,16 @@ def key(parts: tuple[str, ...]) -> str:
             f"hash({', '.join(f'CAST(({p}) AS VARCHAR)' for p in parts)}) END")
 
 
-def evaluate(con: duckdb.DuckDBPyConnection, v4: bool) -> dict[str, object]:
+def evaluate(con: duckdb.DuckDBPyConnection, v4: bool, dates_reliable: bool = True) -> dict[str, object]:
+    """The shipped rules with their conditions (``dates_reliable``: with those for reliable dates of birth, as a
+    model trained on the synthetic sets finds them; FEBRL4's model finds them unreliable), and v4's if asked."""
     out: dict[str, object] = {}
     names = [name for name, _, _ in link_model.BLOCKS]
     con.execute("CREATE OR REPLACE TEMP TABLE cs_keys AS SELECT uid, dob, pc, "
                 + ", ".join(f"bk_{n} AS k_{n}" for n in names) + " FROM feats")
-    out[link_model.MODEL_VERSION] = measure(con, "cs_keys", names, link_model.BLOCK_CONDITIONS)
+    conditions = {**link_model.BLOCK_CONDITIONS,
+                  **(link_model.RELIABLE_DATES_CONDITIONS if dates_reliable else {})}
+    out[link_model.MODEL_VERSION] = measure(con, "cs_keys", names, conditions)
     if v4:
         con.execute("CREATE OR REPLACE TEMP TABLE cs_keys AS SELECT uid, "
                     + ", ".join(f"{key(parts)} AS k_{n}" for n, parts in V4) + " FROM feats")
@@ -139,7 +145,7 @@ def main() -> None:
             con.execute(f"SET memory_limit = '{args.memory_limit}'")
             con.execute(f"SET temp_directory = '{work / 'spill'}'")
             features(con, persons, truth)
-            results[name] = evaluate(con, args.v4)
+            results[name] = evaluate(con, args.v4, dates_reliable=name != "febrl4")
             con.close()
             print(name, json.dumps({k: {x: y for x, y in v.items() if x != "rules"}  # type: ignore[union-attr]
                                     for k, v in results[name].items()}), flush=True)  # type: ignore[union-attr]

@@ -363,7 +363,7 @@ def test_addresses_are_normalised_word_by_word() -> None:
         assert con.execute(f"SELECT {_address_sql('?')}", [raw]).fetchall()[0][0] == expected, raw
 
 
-def _candidates(rows: list[dict]) -> dict[tuple[str, str], str]:
+def _candidates(rows: list[dict], dates_reliable: bool = True) -> dict[tuple[str, str], str]:
     """The candidate pairs Splink blocks with the shipped rules (keys, finer keys and conditions), each with
     the first rule that found it: {(left id, right id): rule name}."""
     from clearsight.link import engines
@@ -375,7 +375,7 @@ def _candidates(rows: list[dict]) -> dict[tuple[str, str], str]:
     con.executemany(f"INSERT INTO people VALUES ({', '.join('?' for _ in columns)})",
                     [[row.get(c) for c in columns] for row in rows])
     prepare_features(con, "people", set(columns))
-    linker = engines.make("duckdb", con).linker("cs_features", link_model.settings())
+    linker = engines.make("duckdb", con).linker("cs_features", link_model.settings(dates_reliable=dates_reliable))
     blocked = linker.inference.compute_blocked_pairs_for_predict()
     names = [name for name, _, _ in link_model.BLOCKS]
     return {(a, b): names[int(k)] for a, b, k in con.execute(
@@ -407,3 +407,52 @@ def test_a_rule_with_a_condition_finds_only_the_pairs_it_is_for() -> None:
     assert _candidates(near) == {("n1", "n2"): "number_street"}
     far = [near[0], {**near[1], "postcode": "LS27 9QT"}]
     assert _candidates(far) == {}
+
+
+def test_the_full_name_rule_drops_namesakes_born_years_apart_only_where_dates_are_reliable() -> None:
+    # one full name, dates of birth 19 years apart (a father and son at different homes): no slip relates them
+    far = [{"unique_id": "f1", "source": "S", "forename": "Tariq", "surname": "Hussain", "date_of_birth": "1988-02-14",
+            "postcode": "OL1 3AB", "address": "9 Mill Lane"},
+           {"unique_id": "f2", "source": "T", "forename": "Tariq", "surname": "Hussain", "date_of_birth": "2007-11-30",
+            "postcode": "BD7 1XY", "address": "61 Park Road"}]
+    assert _candidates(far) == {}
+    assert _candidates(far, dates_reliable=False) == {("f1", "f2"): "name"}  # FEBRL4-like data: a garbled date
+    # a slip the clustering would accept as one person's (the year out by one): still a candidate
+    slip = [far[0], {**far[1], "date_of_birth": "1989-02-14"}]
+    assert _candidates(slip) == {("f1", "f2"): "name"}
+    from clearsight.link.cluster import dates_compatible
+
+    assert dates_compatible("1988-02-14", "1989-02-14") and not dates_compatible("1988-02-14", "2007-11-30")
+
+
+def test_a_model_scores_with_the_rules_for_what_it_found_about_dates(tmp_path) -> None:
+    import json
+
+    import pytest
+
+    from clearsight.errors import ClearsightError
+
+    base = link_model.settings().create_settings_dict("duckdb")
+    reliable = link_model.bound_weights(json.loads(json.dumps(base)))
+    unreliable_input = json.loads(json.dumps(base))
+    for comparison in unreliable_input["comparisons"]:
+        for level in comparison["comparison_levels"]:
+            if level.get("label_for_charts") == "dates of birth disagree":
+                level["m_probability"], level["u_probability"] = 0.4, 0.5  # true matches often disagree: -0.3 bits
+    unreliable = link_model.bound_weights(unreliable_input)
+    assert link_model.dates_reliable(reliable) and not link_model.dates_reliable(unreliable)
+    name_rule = [r["blocking_rule"] for r in reliable["blocking_rules_to_generate_predictions"] if "bk_name" in r[
+        "blocking_rule"]]
+    assert "levenshtein(l.dob, r.dob)" in name_rule[0]
+    assert [r["blocking_rule"] for r in unreliable["blocking_rules_to_generate_predictions"]
+            if "bk_name" in r["blocking_rule"]] == ['l."bk_name" = r."bk_name"']
+    for model in (reliable, unreliable):
+        path = tmp_path / "model.json"
+        path.write_text(json.dumps(model))
+        assert link_model.load(path)["blocking_rules_to_generate_predictions"] == model[
+            "blocking_rules_to_generate_predictions"]
+    # a model whose rules do not follow its own finding about dates is refused
+    path.write_text(json.dumps({**unreliable, "blocking_rules_to_generate_predictions": reliable[
+        "blocking_rules_to_generate_predictions"]}))
+    with pytest.raises(ClearsightError, match="other blocking rules"):
+        link_model.load(path)

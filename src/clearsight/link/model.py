@@ -72,13 +72,15 @@ BLOCKS: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = (
 )
 
 _POSTCODE_SLIP = "(l.pc IS NULL OR r.pc IS NULL OR levenshtein(l.pc, r.pc) <= 2)"
+_DATE_SLIP = ("(l.dob IS NULL OR r.dob IS NULL OR substr(l.dob, 1, 4) = substr(r.dob, 1, 4) "
+              "OR substr(l.dob, 6, 5) = substr(r.dob, 6, 5) OR levenshtein(l.dob, r.dob) <= 2)")
+"""A date of birth missing on one side, or the same year, or the same day and month, or two edits apart: every
+pair of dates ``cluster.dates_compatible`` accepts as one person's (a slip) passes, and more."""
 BLOCK_CONDITIONS: dict[str, str] = {
     # age-only records: a pair where both have a date of birth is found by the rules on the date
     "sn_year": "(l.dob IS NULL OR r.dob IS NULL)",
-    # a nickname with a missing or mistyped date of birth: missing, or the same year, or the same day and month,
-    # or two digits apart
-    "sn_sector": "(l.dob IS NULL OR r.dob IS NULL OR substr(l.dob, 1, 4) = substr(r.dob, 1, 4) "
-                 "OR substr(l.dob, 6, 5) = substr(r.dob, 6, 5) OR levenshtein(l.dob, r.dob) <= 2)",
+    # a nickname with a missing or mistyped date of birth
+    "sn_sector": _DATE_SLIP,
     # a mistyped postcode: missing, or at most two edits apart (one slip is at most two)
     "number_street": _POSTCODE_SLIP,
     "dob_street": _POSTCODE_SLIP,
@@ -86,18 +88,32 @@ BLOCK_CONDITIONS: dict[str, str] = {
 """A pair a rule's key finds is a candidate only where this holds too: the noise the rule is for (its comment
 above). Why: each of these rules' keys also brings together neighbours and namesakes the rule was never meant
 for. On the synthetic truth records at national x 10 (1,234,872 records) the four conditions cut the candidate
-pairs from 17,092,170 to about 11.1 million (``sn_year`` alone 3.6 million: with both dates present its pairs
-are all found by the date rules or are not true pairs) and keep every true pair the rules kept; on national x 1
-and FEBRL4 too (docs/linkage.md, "Blocking that scales")."""
+pairs from 17,092,170 to 11,140,143 (``sn_year`` alone 3.6 million: with both dates present its pairs are all
+found by the date rules or are not true pairs) and keep every true pair the rules kept; on national x 1 and
+FEBRL4 too (docs/linkage.md, "Conditions on the blocking rules")."""
+RELIABLE_DATES_CONDITIONS: dict[str, str] = {"name": _DATE_SLIP}
+"""Conditions only where the trained model finds dates of birth reliable (``dates_reliable``). There clustering
+refuses to merge records whose dates are not one person's with a slip (``cluster.dates_compatible``), and
+``_DATE_SLIP`` passes every pair of dates it accepts, so the full-name pairs this drops (namesakes born years
+apart: 2.7 million of 11.1 million at national x 10) could never join one cluster. Where dates are unreliable
+(FEBRL4) the full-name rule keeps every pair, whatever the dates say: there the condition lost 2 of FEBRL4's
+5,000 true pairs."""
 
 
-def _rule(name: str) -> Any:
+def _rule(name: str, dates_reliable: bool = True) -> Any:
     key = block_on(f"bk_{name}")
-    condition = BLOCK_CONDITIONS.get(name)
+    conditions = {**BLOCK_CONDITIONS, **(RELIABLE_DATES_CONDITIONS if dates_reliable else {})}
+    condition = conditions.get(name)
     return key if condition is None else And(key, CustomRule(condition, sql_dialect="duckdb"))
 
 
-BLOCKING_RULES = tuple(_rule(name) for name, _, _ in BLOCKS)
+def blocking_rules(dates_reliable: bool = True) -> tuple[Any, ...]:
+    """The rules that generate predictions (``BLOCKS`` with their conditions), for data whose dates of birth are
+    reliable or not (a trained model says which: ``dates_reliable``)."""
+    return tuple(_rule(name, dates_reliable) for name, _, _ in BLOCKS)
+
+
+BLOCKING_RULES = blocking_rules()
 
 
 def blocking_fingerprint() -> str:
@@ -106,7 +122,8 @@ def blocking_fingerprint() -> str:
     otherwise go unseen."""
     import hashlib
 
-    text = json.dumps({"blocks": BLOCKS, "cap": BLOCK_CAP, "conditions": BLOCK_CONDITIONS}, sort_keys=True)
+    text = json.dumps({"blocks": BLOCKS, "cap": BLOCK_CAP, "conditions": BLOCK_CONDITIONS,
+                       "reliable_dates_conditions": RELIABLE_DATES_CONDITIONS}, sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
@@ -347,12 +364,12 @@ def comparisons(present: set[str] | None = None) -> list[dict[str, Any]]:
     return [c for c in chosen if needs[c["output_column_name"]] & present]
 
 
-def settings(present: set[str] | None = None) -> SettingsCreator:
+def settings(present: set[str] | None = None, dates_reliable: bool = True) -> SettingsCreator:
     """Splink settings: a dedupe across every source (records of one source may be duplicates too)."""
     return SettingsCreator(
         link_type="dedupe_only",
         comparisons=comparisons(present),
-        blocking_rules_to_generate_predictions=list(BLOCKING_RULES),
+        blocking_rules_to_generate_predictions=list(blocking_rules(dates_reliable)),
         retain_intermediate_calculation_columns=False,
         retain_matching_columns=False,
         additional_columns_to_retain=["source", "record_id"],
@@ -617,6 +634,8 @@ def bound_weights(model: dict[str, Any], lowest: float = SOFT_FLOOR, hard: float
     model["clearsight_weight_floor"] = lowest
     weight = level_weight(model, "date_of_birth", "dates of birth disagree")
     model["clearsight_dates_reliable"] = reliable = weight is None or weight <= RELIABLE_DATES_BITS
+    # the rules this model scores with follow what it found about the dates (``RELIABLE_DATES_CONDITIONS``)
+    model["blocking_rules_to_generate_predictions"] = prediction_rules(reliable)
     if reliable:
         for comparison in model["comparisons"]:
             for level in comparison["comparison_levels"]:
@@ -638,6 +657,12 @@ def bound_weights(model: dict[str, Any], lowest: float = SOFT_FLOOR, hard: float
                 level["m_probability"] = u * 2.0**cap
     model["clearsight_gate_cap"] = cap
     return model
+
+
+def prediction_rules(dates_reliable: bool) -> list[dict[str, Any]]:
+    """The blocking rules as a saved model holds them (DuckDB SQL), for reliable dates of birth or not."""
+    created = settings(dates_reliable=dates_reliable).create_settings_dict("duckdb")
+    return created["blocking_rules_to_generate_predictions"]
 
 
 def level_weight(model: dict[str, Any], comparison: str, label: str) -> float | None:
@@ -703,8 +728,7 @@ def load(path: Path) -> dict[str, Any]:
                               f"{MODEL_VERSION}: run `clearsight link --retrain`")
     rules = [r.get("blocking_rule") if isinstance(r, dict) else r
              for r in model.get("blocking_rules_to_generate_predictions", [])]
-    current = settings().create_settings_dict("duckdb")["blocking_rules_to_generate_predictions"]
-    ours = [r["blocking_rule"] for r in current]
+    ours = [r["blocking_rule"] for r in prediction_rules(dates_reliable(model))]
     if rules != ours or model.get("clearsight_blocking") != blocking_fingerprint():
         raise ClearsightError(f"{path} was saved with other blocking rules than this code's "
                               "(docs/linkage.md): run `clearsight link --retrain`")

@@ -179,14 +179,15 @@ def _integer_ids(con: duckdb.DuckDBPyConnection) -> None:
     """
     con.execute("CREATE OR REPLACE TABLE cs_uid AS SELECT CAST(row_number() OVER (ORDER BY unique_id) AS BIGINT) "
                 "AS uid, unique_id FROM cs_features")
+    # unordered: scoring reads the records by id, and sorting every wide row cost 0.5 s of 1.3 at 1.2M records
     con.execute("CREATE OR REPLACE TABLE cs_features AS SELECT u.uid AS unique_id, f.* EXCLUDE (unique_id) "
-                "FROM cs_features f JOIN cs_uid u USING (unique_id) ORDER BY u.uid")
+                "FROM cs_features f JOIN cs_uid u USING (unique_id)")
 
 
 def _string_ids(con: duckdb.DuckDBPyConnection) -> None:
     """Undo ``_integer_ids`` on ``cs_features`` and on the scored pairs ``cs_pairs`` (columns in their order)."""
     con.execute("CREATE OR REPLACE TABLE cs_features AS SELECT u.unique_id, f.* EXCLUDE (unique_id) "
-                "FROM cs_features f JOIN cs_uid u ON u.uid = f.unique_id ORDER BY u.uid")
+                "FROM cs_features f JOIN cs_uid u ON u.uid = f.unique_id")
     if con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'cs_pairs'").fetchall()[0][0]:
         names = [row[0] for row in con.execute("DESCRIBE cs_pairs").fetchall()]
         select = ", ".join(f"{side}.unique_id AS unique_id_{side}" if name == f"unique_id_{side}" else f'p."{name}"'
