@@ -251,9 +251,9 @@ def link_file(
         raise ClearsightError(f"{persons_csv}: no such file")
     started = time.perf_counter()
     with scratch_connection() as mem:
-        mem.execute("CREATE TABLE cs_raw AS SELECT * FROM read_csv(?, all_varchar = true, header = true)",
-                    [str(persons_csv)])
-        header = [row[0] for row in mem.execute("DESCRIBE cs_raw").fetchall()]
+        # read once, straight into the columns linkage uses (the header from DuckDB's sniffing of the file)
+        raw = "read_csv(?, all_varchar = true, header = true)"
+        header = [row[0] for row in mem.execute(f"DESCRIBE SELECT * FROM {raw}", [str(persons_csv)]).fetchall()]
         lower = {name.lower().strip(): name for name in header}
         if "record_id" not in lower:
             raise ClearsightError(f"{persons_csv}: no record_id column (columns: {', '.join(header)})")
@@ -261,7 +261,7 @@ def link_file(
         select = ", ".join(f'"{lower[name]}" AS {name}' for name in sorted(present))
         mem.execute(
             f"CREATE TABLE cs_input AS SELECT {select}{', ' if select else ''}"
-            "CAST(row_number() OVER () AS VARCHAR) AS unique_id FROM cs_raw"
+            f"CAST(row_number() OVER () AS VARCHAR) AS unique_id FROM {raw}", [str(persons_csv)]
         )
         if "source" not in present:
             mem.execute("ALTER TABLE cs_input ADD COLUMN source VARCHAR DEFAULT ''")
