@@ -89,17 +89,18 @@ BLOCK_CONDITIONS: dict[str, str] = {
 }
 """A pair a rule's key finds is a candidate only where this holds too: the noise the rule is for (its comment
 above). Why: each of these rules' keys also brings together neighbours and namesakes the rule was never meant
-for. On the synthetic truth records at national x 10 (1,234,872 records) the four conditions cut the candidate
-pairs from 17,092,170 to 11,140,143 (``sn_year`` alone 3.6 million: with both dates present its pairs are all
-found by the date rules or are not true pairs) and keep every true pair the rules kept; on national x 1 and
-FEBRL4 too (docs/linkage.md, "Conditions on the blocking rules")."""
+for. On the synthetic truth records at national x 10 (1,234,872 records) the four conditions, with
+``RELIABLE_DATES_CONDITIONS``, cut the candidate pairs from 17,092,170 to 8,397,479 (``sn_year`` alone 3.6
+million: with both dates present its pairs are all found by the date rules or are not true pairs); these four
+keep every true pair the rules kept there, on national x 1 and on FEBRL4 (docs/linkage.md, "Conditions on the
+blocking rules")."""
 RELIABLE_DATES_CONDITIONS: dict[str, str] = {"name": _DATE_SLIP}
 """Conditions only where the trained model finds dates of birth reliable (``dates_reliable``). There clustering
 refuses to merge records whose dates are not one person's with a slip (``cluster.dates_compatible``), and
 ``_DATE_SLIP`` passes every pair of dates it accepts, so the full-name pairs this drops (namesakes born years
-apart: 2.7 million of 11.1 million at national x 10) could never join one cluster. Where dates are unreliable
-(FEBRL4) the full-name rule keeps every pair, whatever the dates say: there the condition lost 2 of FEBRL4's
-5,000 true pairs."""
+apart: 2.7 million pairs at national x 10, among them 4 of the 224,822 true pairs, whose dates no slip explains)
+could never join one cluster. Where dates are unreliable (FEBRL4) the full-name rule keeps every pair, whatever
+the dates say: there the condition lost 2 of FEBRL4's 5,000 true pairs."""
 
 
 def _rule(name: str, dates_reliable: bool = True) -> Any:
