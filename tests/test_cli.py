@@ -72,3 +72,19 @@ def test_the_readme_documents_every_top_level_command() -> None:
     for path in COMMANDS:
         if len(path) == 1:
             assert f"clearsight {path[0]}" in readme, f"README does not mention `clearsight {path[0]}`"
+
+
+def test_demo_trains_its_own_model_over_one_an_earlier_demo_left(tmp_path: Path) -> None:
+    # An earlier demo's model, saved by code with other blocking rules (which `link` refuses without --retrain):
+    # the demo regenerates everything, its model included, so it must not stop on it
+    from clearsight.link import model as link_model
+
+    stale = tmp_path / "clearsight.link-model"
+    stale.mkdir()
+    (stale / "model.json").write_text(json.dumps({"clearsight_model_version": link_model.MODEL_VERSION,
+                                                  "blocking_rules_to_generate_predictions": ["l.x = r.x"]}))
+    result = runner.invoke(app, ["demo", "--scale", "tiny", "--no-pdf", "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "report" / "report.html").is_file()
+    model = link_model.load(stale / "model.json")  # trained anew by this code, so accepted
+    assert model["clearsight_blocking"] == link_model.blocking_fingerprint()

@@ -7,6 +7,7 @@ Commands that summarise take ``--json`` for a machine-readable summary on stdout
 from __future__ import annotations
 
 import json
+import shutil
 import sys
 from dataclasses import asdict, is_dataclass
 from enum import StrEnum
@@ -178,6 +179,11 @@ def demo(
     db = out / "clearsight.duckdb"
     for stale in (db, Path(f"{db}.wal")):
         stale.unlink(missing_ok=True)
+    # a model an earlier demo trained (perhaps by older code, whose saved model this code refuses): the demo
+    # trains its own on the data it generates
+    from clearsight.link import model_dir_for
+
+    shutil.rmtree(model_dir_for(db), ignore_errors=True)
     export_standard(standard_dir)
     with rich_progress(console) as progress:
         synth_stage.run(data_dir, scale=scale.value, years=1, seed=seed, progress=progress)
