@@ -273,8 +273,8 @@ def link_file(
             [min((threshold, *sweep))],
         ).fetchall()]
         # Only records in some link take part in clustering; every other record is a cluster of its own, and
-        # gets its id in SQL below. (Until December 2026 every record went through Python: at 1.2M records
-        # fetching, clustering and writing them took about 11 s, where some 300,000 records have a link.)
+        # gets its id in SQL below. (Until 1 December 2026 every record went through Python: at 1.2M records
+        # fetching, clustering and writing them took about 11 s, where 420,476 records have a link.)
         involved = sorted({uid for a, b, _ in pairs for uid in (a, b)}, key=int)
         mem.register("cs_involved_in", pa.table({"unique_id": pa.array(involved, pa.string())}))
         identity = _identity(mem, dates_reliable(scored.model), "cs_involved_in")
