@@ -124,6 +124,20 @@ def test_link_file_contract(tmp_path: Path, linked: tuple[Path, Path]) -> None:
     truth = _truth(truth_csv)
     metrics = pairwise(clusters, truth)
     assert metrics.precision >= 0.99 and metrics.recall >= 0.9, metrics
+    # in the input's order; a cluster's id is its first record's row number, whether or not it has links (a
+    # record on its own gets its id in SQL, a linked one through the clustering), and only a linked record has
+    # the probability of the link that brought it in
+    with open(out, newline="", encoding="utf-8") as stream:
+        written = list(csv.DictReader(stream))
+    assert [r["record_id"] for r in written] == [f"{r['source']}:{r['record_id']}" for r in rows]
+    members: dict[str, list[tuple[int, dict[str, str]]]] = {}
+    for number, row in enumerate(written, start=1):
+        members.setdefault(row["cluster_id"], []).append((number, row))
+    assert any(len(group) == 1 for group in members.values()) and any(len(group) > 1 for group in members.values())
+    for cluster_id, group in members.items():
+        assert cluster_id == f"C{group[0][0]:08d}"
+        probabilities = [row["match_probability"] for _, row in group]
+        assert probabilities == [""] if len(group) == 1 else all(float(p) >= 0.99 for p in probabilities)
 
 
 def test_link_file_without_record_id_is_explained(tmp_path: Path) -> None:
