@@ -116,9 +116,6 @@ def blocking_rules(dates_reliable: bool = True) -> tuple[Any, ...]:
     return tuple(_rule(name, dates_reliable) for name, _, _ in BLOCKS)
 
 
-BLOCKING_RULES = blocking_rules()
-
-
 def blocking_fingerprint() -> str:
     """What the blocking keys are made of (the rules, their finer keys and the cap), kept in a saved model:
     the rules a model scores with are only column names (``bk_…``), so a change of what fills them would

@@ -315,7 +315,7 @@ def link_file(
             "c.match_probability FROM cs_input i LEFT JOIN cs_clustered c USING (unique_id) "
             f"ORDER BY CAST(i.unique_id AS BIGINT)) TO '{_sql_path(out_csv)}' (HEADER, DELIMITER ',')"
         )
-        clusters_count = scored.records - len(involved) + len(set(first))
+        clusters_count = scored.records - len(involved) + len(first)  # singletons + clusters with links
         summary = {"records": scored.records, "pairs_scored": scored.pairs_scored, "pairs_kept": scored.pairs_kept,
                    "clusters": clusters_count, "links": len(clusters.joined_at),
                    "conflicts_refused": len(clusters.conflicts), "dates_reliable": dates_reliable(scored.model),
